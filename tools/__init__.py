@@ -1,0 +1,1 @@
+"""Integrations the graph nodes call: embeddings, classifiers, PII, retrieval, drafting, policy."""

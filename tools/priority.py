@@ -1,0 +1,106 @@
+"""Impact x urgency priority matrix (ITIL style) with VIP and security bumps.
+
+Impact and urgency are read from the ticket's wording; the matrix maps them to P1..P5 and each
+level carries an SLA target in minutes (seed 002). The seed-001 ``sla_hours`` is the tighter of
+the category's SLA and the priority's target, rounded up to whole hours.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+SEVERITIES = ("critical", "high", "medium", "low")
+
+MATRIX: dict[str, dict[str, str]] = {
+    "critical": {"critical": "P1", "high": "P1", "medium": "P2", "low": "P3"},
+    "high": {"critical": "P1", "high": "P2", "medium": "P3", "low": "P3"},
+    "medium": {"critical": "P2", "high": "P3", "medium": "P3", "low": "P4"},
+    "low": {"critical": "P3", "high": "P4", "medium": "P4", "low": "P5"},
+}
+SLA_MINUTES = {"P1": 60, "P2": 240, "P3": 480, "P4": 1440, "P5": 4320}
+
+_IMPACT_CUES: dict[str, re.Pattern[str]] = {
+    "critical": re.compile(
+        r"\b(all users|everyone|entire (company|office|site)|whole (company|office)|production (is )?down|"
+        r"outage|data loss|ransomware|breach|całkowita awaria|wszyscy użytkownicy|produkcja nie działa)\b",
+        re.IGNORECASE,
+    ),
+    "high": re.compile(
+        r"\b(production|prod|srv-prod\S*|many users|whole team|department|customers (can'?t|cannot)|"
+        r"service unavailable|503|down|not responding|cały zespół|dział|klienci nie mogą|serwer)\b",
+        re.IGNORECASE,
+    ),
+    "low": re.compile(
+        r"\b(question|how do i|how to|feature request|suggestion|feedback|when convenient|no rush|"
+        r"pytanie|sugestia|jak mogę)\b",
+        re.IGNORECASE,
+    ),
+}
+_URGENCY_CUES: dict[str, re.Pattern[str]] = {
+    "critical": re.compile(
+        r"\b(immediately|right now|emergency|critical|asap|natychmiast|krytyczn\w*|awaria)\b|!!!", re.IGNORECASE
+    ),
+    "high": re.compile(
+        r"\b(urgent\w*|today|deadline|blocked|cannot work|can'?t work|month-end|as soon as possible|"
+        r"pilne|pilnie|dzisiaj|termin|nie mogę pracować|zablokowan\w*)\b",
+        re.IGNORECASE,
+    ),
+    "low": re.compile(r"\b(whenever|no rush|not urgent|low priority|nie jest pilne|w wolnej chwili)\b", re.IGNORECASE),
+}
+_SECURITY = re.compile(
+    r"\b(phishing|hacked|breach|malware|ransomware|virus|compromised|suspicious (login|activity|email)|"
+    r"stolen|leak\w*|unauthori[sz]ed|włamanie|wyciek\w*|podejrzan\w*)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class PriorityAssessment:
+    level: str
+    impact: str
+    urgency: str
+    sla_target: int
+    sla_hours: int
+    adjustments: list[str] = field(default_factory=list)
+
+
+def _read_level(text: str, cues: dict[str, re.Pattern[str]], default: str) -> str:
+    for level in ("critical", "high", "low"):
+        if cues[level].search(text):
+            return level
+    return default
+
+
+def _bump(level: str) -> str:
+    return f"P{max(1, int(level[1]) - 1)}"
+
+
+class PriorityMatrix:
+    """Assigns P1..P5 from the ticket text, category SLA, VIP status and security cues."""
+
+    def __init__(self, vip_domains: list[str] | None = None, vip_emails: list[str] | None = None) -> None:
+        self._vip_domains = {d.lower().lstrip("@") for d in (vip_domains or [])}
+        self._vip_emails = {e.lower() for e in (vip_emails or [])}
+
+    def is_vip(self, customer_email: str) -> bool:
+        email = customer_email.lower().strip()
+        return bool(email) and (email in self._vip_emails or email.rsplit("@", 1)[-1] in self._vip_domains)
+
+    def assess(self, text: str, category_sla_hours: int, customer_email: str = "", sentiment: str = "neutral") -> PriorityAssessment:
+        impact = _read_level(text, _IMPACT_CUES, "medium")
+        urgency = _read_level(text, _URGENCY_CUES, "medium")
+        if urgency == "medium" and sentiment == "angry":
+            urgency = "high"
+        level = MATRIX[impact][urgency]
+        adjustments: list[str] = []
+        if _SECURITY.search(text):
+            level = _bump(level)
+            adjustments.append("security")
+        if self.is_vip(customer_email):
+            level = _bump(level)
+            adjustments.append("vip")
+        sla_target = SLA_MINUTES[level]
+        sla_hours = max(1, min(category_sla_hours, math.ceil(sla_target / 60), 168))
+        return PriorityAssessment(level, impact, urgency, sla_target, sla_hours, adjustments)

@@ -1,0 +1,114 @@
+"""Knowledge documents and heading-based chunking.
+
+Articles are Markdown with YAML front matter (doc_id, title, url, category, status...). Chunks
+follow the article's ``##`` sections so a citation points at a coherent passage, and chunk ids
+(``DOC-ID-c-N``) are stable across re-ingestion of an unchanged file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tools.errors import InvalidInputError
+
+_FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+_SECTION = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+_REQUIRED = ("doc_id", "title")
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    doc_id: str
+    title: str
+    url: str
+    body: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        digest = hashlib.sha256()
+        digest.update(self.title.encode())
+        digest.update(self.url.encode())
+        digest.update(self.body.encode())
+        digest.update(repr(sorted(self.metadata.items())).encode())
+        return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    index: int
+    section: str
+    text: str
+    metadata: dict[str, str | int | float | bool]
+
+
+def parse_markdown_document(text: str, source: str = "<text>") -> SourceDocument:
+    """Parse one article; raises ``InvalidInputError`` naming the missing field."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise InvalidInputError(f"{source}: missing YAML front matter (--- doc_id/title ---)")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise InvalidInputError(f"{source}: front matter is not valid YAML: {exc}") from exc
+    missing = [key for key in _REQUIRED if not meta.get(key)]
+    if missing:
+        raise InvalidInputError(f"{source}: front matter lacks {', '.join(missing)}")
+    extra = {
+        key: ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        for key, value in meta.items()
+        if key not in ("doc_id", "title", "url") and value is not None
+    }
+    return SourceDocument(
+        doc_id=str(meta["doc_id"]),
+        title=str(meta["title"]),
+        url=str(meta.get("url", "")),
+        body=text[match.end() :].strip(),
+        metadata=extra,
+    )
+
+
+def load_markdown_directory(directory: Path) -> list[SourceDocument]:
+    """All ``*.md`` articles in a directory, sorted by doc id."""
+    documents = [parse_markdown_document(p.read_text(encoding="utf-8"), str(p)) for p in sorted(directory.glob("*.md"))]
+    return sorted(documents, key=lambda d: d.doc_id)
+
+
+def chunk_document(document: SourceDocument, tenant_id: str) -> list[Chunk]:
+    """Split at ``##`` headings; the lead paragraph (before the first heading) is chunk 0."""
+    body = re.sub(r"^#\s+.+\n", "", document.body, count=1).strip()
+    positions = [m.start() for m in _SECTION.finditer(body)]
+    pieces: list[tuple[str, str]] = []
+    lead = body[: positions[0]] if positions else body
+    if lead.strip():
+        pieces.append(("Summary", lead.strip()))
+    for start, end in zip(positions, positions[1:] + [len(body)]):
+        section_text = body[start:end].strip()
+        heading, _, rest = section_text.partition("\n")
+        pieces.append((heading.lstrip("#").strip(), rest.strip()))
+    base_meta: dict[str, str | int | float | bool] = {
+        "doc_id": document.doc_id,
+        "title": document.title,
+        "url": document.url,
+        "tenant_id": tenant_id,
+        "content_hash": document.content_hash,
+        **document.metadata,
+    }
+    return [
+        Chunk(
+            chunk_id=f"{document.doc_id}-c-{index}",
+            doc_id=document.doc_id,
+            index=index,
+            section=section,
+            text=f"{document.title}\n{section}\n{text}",
+            metadata={**base_meta, "section": section, "chunk_index": index},
+        )
+        for index, (section, text) in enumerate(pieces)
+    ]

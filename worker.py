@@ -1,0 +1,79 @@
+"""Temporal worker: builds the toolkit once, seeds the knowledge base, and runs the triage graph.
+
+Run it with ``python worker.py`` (the Temporal server address and task queue come from
+``TRIAGE_*`` settings); ``make run`` starts it together with the dev server and the API.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.langgraph import LangGraphPlugin
+from temporalio.worker import Worker
+
+from agents.registry import TriageToolkit, build_toolkit, install_toolkit
+from agents.triage import GRAPH_NAME, make_triage_graph
+from core.settings import Settings, get_settings
+from tools.retrieval import load_markdown_directory
+from workflows import TriageWorkflow
+from workflows.client import connect_temporal
+
+log = logging.getLogger("triage.worker")
+
+
+def make_plugin() -> LangGraphPlugin:
+    """The LangGraph plugin with every graph this worker serves."""
+    return LangGraphPlugin(
+        graphs={GRAPH_NAME: make_triage_graph()},
+        default_activity_options={"start_to_close_timeout": timedelta(seconds=60)},
+    )
+
+
+def seed_knowledge_base(toolkit: TriageToolkit) -> None:
+    """Ingest the demo articles idempotently (unchanged articles are skipped)."""
+    settings = toolkit.settings
+    if not settings.kb_dir.is_dir():
+        log.warning("no knowledge base directory at %s; retrieval will return nothing", settings.kb_dir)
+        return
+    summary = toolkit.kb_store.ingest(load_markdown_directory(settings.kb_dir), tenant_id=settings.default_tenant)
+    log.info(
+        "knowledge base: %d documents (%d added, %d replaced, %d unchanged), %d chunks in store",
+        summary.documents, summary.added, summary.replaced, summary.unchanged, toolkit.kb_store.count(),
+    )
+
+
+def make_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:
+    """A worker for the triage workflow; the toolkit must already be installed."""
+    return Worker(
+        client,
+        task_queue=task_queue or settings.task_queue,
+        workflows=[TriageWorkflow],
+        plugins=[make_plugin()],
+        activity_executor=ThreadPoolExecutor(max_workers=8),
+        max_concurrent_activities=8,
+    )
+
+
+def prepare_toolkit(settings: Settings) -> TriageToolkit:
+    """Build, install and seed the process-wide toolkit."""
+    toolkit = build_toolkit(settings)
+    install_toolkit(toolkit)
+    seed_knowledge_base(toolkit)
+    return toolkit
+
+
+async def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    prepare_toolkit(settings)
+    client = await connect_temporal(settings)
+    log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)
+    await make_worker(client, settings).run()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
