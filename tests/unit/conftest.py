@@ -1,0 +1,67 @@
+"""Unit fixtures: a toolkit on a hashed bag-of-words embedder and an in-memory Chroma (no servers)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import Sequence
+
+import numpy as np
+import pytest
+
+from agents.registry import TriageToolkit, install_toolkit
+from core.settings import Settings
+from tools.classification import EmbeddingClassifier, load_examples
+from tools.drafting import OfflineDrafter
+from tools.pii import EntityExtractor
+from tools.policy import PolicyChecker
+from tools.priority import PriorityMatrix
+from tools.retrieval import ChromaKnowledgeStore, load_markdown_directory, open_chroma_client
+from tools.routing import Router
+from tools.taxonomy import load_taxonomy
+
+
+class HashingEmbedder:
+    """Deterministic stand-in for the sentence model: word hashes into 512 buckets, L2-normalised."""
+
+    dimension = 512
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                matrix[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.clip(norms, 1e-12, None)
+
+
+@pytest.fixture(scope="session")
+def entity_extractor() -> EntityExtractor:
+    return EntityExtractor()
+
+
+@pytest.fixture(scope="session")
+def unit_toolkit(settings: Settings, entity_extractor: EntityExtractor) -> TriageToolkit:
+    embedder = HashingEmbedder()
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    store = ChromaKnowledgeStore(open_chroma_client("embedded", None), embedder, f"kb_{uuid.uuid4().hex[:8]}")
+    store.ingest(load_markdown_directory(settings.kb_dir), tenant_id="demo")
+    return TriageToolkit(
+        settings=settings,
+        taxonomy=taxonomy,
+        classifier=EmbeddingClassifier(embedder, taxonomy, load_examples(settings.labeled_tickets_path, taxonomy)),
+        entity_extractor=entity_extractor,
+        kb_store=store,
+        priority_matrix=PriorityMatrix(vip_domains=["vip.example.com"]),
+        drafter=OfflineDrafter(),
+        policy_checker=PolicyChecker(),
+        router=Router(),
+    )
+
+
+@pytest.fixture()
+def installed_toolkit(unit_toolkit: TriageToolkit):  # type: ignore[no-untyped-def]
+    install_toolkit(unit_toolkit)
+    yield unit_toolkit
+    install_toolkit(None)

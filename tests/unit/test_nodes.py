@@ -1,0 +1,133 @@
+"""Each triage node on its own, through the registry, with no servers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from agents.registry import TriageToolkit
+from agents.triage import nodes
+from agents.triage.graph import make_triage_graph
+from core.contracts import AnswerDraft, Citation, Classification, Entity, PolicyCheck, Priority, Routing
+
+
+def _state(message: str, email: str = "john@example.com", name: str = "John Doe") -> dict:
+    return {"request": {"tenant_id": "demo", "ticket_id": "T-1", "raw_message": message, "customer_name": name, "customer_email": email}}
+
+
+async def _run_all(message: str, email: str = "john@example.com") -> dict:
+    state = _state(message, email)
+    for node in (nodes.classify, nodes.extract_entities, nodes.retrieve):
+        state.update(await node(state))
+    state.update(await nodes.prioritize(state))
+    state.update(await nodes.draft(state))
+    state.update(await nodes.policy_check(state))
+    state.update(await nodes.route(state))
+    return state
+
+
+async def test_classify_gives_taxonomy_labels_and_intent_alternatives(installed_toolkit: TriageToolkit) -> None:
+    update = await nodes.classify(_state("I was charged twice for my subscription this month, two identical payments. Please help!"))
+    result = Classification.model_validate(update["classification"])
+    assert result.category in installed_toolkit.taxonomy.names
+    assert result.subcategory in installed_toolkit.taxonomy.category(result.category).subcategories
+    assert result.sentiment == "frustrated"
+    assert len(result.intent.alternatives) == 2
+    assert result.intent.type not in {a.type for a in result.intent.alternatives}
+
+
+async def test_classify_detects_polish(installed_toolkit: TriageToolkit) -> None:
+    update = await nodes.classify(_state("Nie mogę zalogować się do VPN od rana, proszę o pilną pomoc."))
+    assert update["classification"]["language"] == "pl"
+
+
+async def test_prioritize_security_and_vip_bumps(installed_toolkit: TriageToolkit) -> None:
+    state = _state("I think my account was hacked, there is a suspicious login from abroad.", email="ceo@vip.example.com")
+    state.update(await nodes.classify(state))
+    priority = Priority.model_validate((await nodes.prioritize(state))["priority"])
+    assert priority.adjustments == ["security", "vip"]
+    plain = _state("I think my account was hacked, there is a suspicious login from abroad.")
+    plain.update(await nodes.classify(plain))
+    plain_priority = Priority.model_validate((await nodes.prioritize(plain))["priority"])
+    assert int(priority.level[1]) == max(1, int(plain_priority.level[1]) - 1)
+    assert priority.sla_target <= plain_priority.sla_target
+
+
+async def test_prioritize_outage_is_p1_or_p2(installed_toolkit: TriageToolkit) -> None:
+    state = _state("Production is down for all users, HTTP 503 on the portal. Fix immediately!")
+    state.update(await nodes.classify(state))
+    priority = Priority.model_validate((await nodes.prioritize(state))["priority"])
+    assert priority.level == "P1" and priority.impact == "critical" and priority.sla_target == 60
+
+
+async def test_extract_entities_types_offsets_and_no_overlaps(installed_toolkit: TriageToolkit) -> None:
+    text = "User anna.nowak@acme.pl, PESEL 44051401359, konto PL61109010140000071219812874, host 10.0.0.12."
+    entities = [Entity.model_validate(e) for e in (await nodes.extract_entities(_state(text)))["entities"]]
+    by_type = {e.type: e for e in entities}
+    assert {"email", "pesel", "iban", "ip_address"} <= set(by_type)
+    for entity in entities:
+        assert text[entity.position : entity.end] == entity.value
+    assert [e.position for e in entities] == sorted(e.position for e in entities)
+    assert all(a.end <= b.position for a, b in zip(entities, entities[1:]))
+    assert not any(e.type == "url" and "acme.pl" in e.value for e in entities), "an email domain is not a URL"
+
+
+async def test_retrieve_returns_citations_from_the_kb(installed_toolkit: TriageToolkit) -> None:
+    citations = [Citation.model_validate(c) for c in (await nodes.retrieve(_state("ORA-12541 TNS no listener lsnrctl")))["citations"]]
+    assert citations and citations[0].doc_id == "KB-1008"
+    assert len({c.doc_id for c in citations}) == len(citations)
+    assert all(c.chunk_id.startswith(c.doc_id + "-c-") for c in citations)
+
+
+async def test_draft_cites_only_retrieved_docs(installed_toolkit: TriageToolkit) -> None:
+    state = await _run_all("Outlook is not syncing and says my mailbox is full.")
+    draft = AnswerDraft.model_validate(state["answer_draft"])
+    cited = set(re.findall(r"\[([A-Z]{2,5}-\d+)\]", draft.body))
+    assert cited and cited <= {c["doc_id"] for c in state["citations"]}
+    assert draft.greeting == "Dear John Doe,"
+
+
+async def test_draft_without_citations_says_so_and_escalation_is_flagged(installed_toolkit: TriageToolkit) -> None:
+    state = _state("zzzz qqqq xxxx wwww")
+    state.update(await nodes.classify(state))
+    state.update(await nodes.prioritize(state))
+    state["citations"] = []
+    state.update(await nodes.draft(state))
+    assert "knowledge base does not cover" in state["answer_draft"]["body"]
+    check = PolicyCheck.model_validate((await nodes.policy_check(state))["policy_check"])
+    assert check.compliance == "warning" and any("no knowledge-base article" in i for i in check.issues or [])
+
+
+async def test_policy_check_fails_refund_promise(installed_toolkit: TriageToolkit) -> None:
+    state = await _run_all("I was charged twice this month.")
+    state["answer_draft"]["body"] += "\nWe will refund the full amount today."
+    check = PolicyCheck.model_validate((await nodes.policy_check(state))["policy_check"])
+    assert check.refund_promise and check.compliance == "failed"
+    routing = Routing.model_validate((await nodes.route({**state, "policy_check": check.model_dump()}))["routing"])
+    assert routing.decision == "escalate"
+
+
+async def test_route_uses_taxonomy_team(installed_toolkit: TriageToolkit) -> None:
+    state = await _run_all("My parcel has not arrived, tracking has not updated for a week.")
+    routing = Routing.model_validate(state["routing"])
+    assert routing.team == installed_toolkit.taxonomy.category(state["classification"]["category"]).team
+    assert routing.decision in {"auto_resolve", "agent_assist", "escalate"}
+
+
+def test_graph_nodes_have_activity_options() -> None:
+    graph = make_triage_graph()
+    assert set(graph.nodes) == {"classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route"}
+    for spec in graph.nodes.values():
+        assert spec.metadata["execute_in"] == "activity"
+        assert spec.metadata["start_to_close_timeout"].total_seconds() > 0
+        assert spec.metadata["retry_policy"].maximum_attempts == 3
+        assert callable(spec.metadata["summary_fn"])
+
+
+@pytest.mark.parametrize("missing", ["classification", "priority"])
+async def test_nodes_fail_loudly_on_missing_upstream_state(installed_toolkit: TriageToolkit, missing: str) -> None:
+    state = await _run_all("VPN error 809")
+    del state[missing]
+    with pytest.raises(KeyError):
+        await nodes.draft(state)

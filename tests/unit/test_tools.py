@@ -1,0 +1,100 @@
+"""Pure tools: priority matrix, router thresholds, citations, chunking, ingestion idempotency."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tools.drafting import cited_ids, strip_citations, unknown_citations
+from tools.errors import InvalidInputError
+from tools.priority import MATRIX, SLA_MINUTES, PriorityMatrix
+from tools.retrieval import ChromaKnowledgeStore, chunk_document, open_chroma_client, parse_markdown_document
+from tools.routing import Router
+
+ARTICLE = """---
+doc_id: KB-9001
+title: Test Article
+url: https://kb.example/test
+category: Technical
+status: published
+---
+# Test Article
+
+Lead paragraph.
+
+## Steps
+1. Do one thing.
+2. Do another.
+
+## When to escalate
+Escalate if it fails.
+"""
+
+
+def test_matrix_is_monotonic() -> None:
+    order = ["critical", "high", "medium", "low"]
+    for i, impact in enumerate(order):
+        for j, urgency in enumerate(order):
+            level = int(MATRIX[impact][urgency][1])
+            if i + 1 < len(order):
+                assert int(MATRIX[order[i + 1]][urgency][1]) >= level
+            if j + 1 < len(order):
+                assert int(MATRIX[impact][order[j + 1]][1]) >= level
+    assert list(SLA_MINUTES.values()) == sorted(SLA_MINUTES.values())
+
+
+def test_sla_hours_is_tighter_of_category_and_priority() -> None:
+    assessment = PriorityMatrix().assess("Production is down for everyone, fix immediately", category_sla_hours=8)
+    assert assessment.level == "P1" and assessment.sla_hours == 1
+    relaxed = PriorityMatrix().assess("Just a question about invoices, no rush", category_sla_hours=24)
+    assert relaxed.level == "P5" and relaxed.sla_hours == 24
+
+
+@pytest.mark.parametrize(
+    "confidence, expected", [(0.95, "auto_resolve"), (0.7, "auto_resolve"), (0.69, "agent_assist"), (0.5, "agent_assist"), (0.49, "escalate")]
+)
+def test_router_thresholds(confidence: float, expected: str) -> None:
+    outcome = Router().route(confidence=confidence, team="T", compliance="passed", escalation_needed=False, priority_level="P3")
+    assert outcome.decision == expected
+
+
+def test_router_never_auto_resolves_a_flagged_draft() -> None:
+    assert Router().route(confidence=0.9, team="T", compliance="warning", escalation_needed=False, priority_level="P3").decision == "agent_assist"
+    assert Router().route(confidence=0.9, team="T", compliance="passed", escalation_needed=False, priority_level="P1").decision == "escalate"
+
+
+def test_citation_helpers() -> None:
+    body = "See [KB-1001] and [KB-1002], again [KB-1001], not [RB-2001]."
+    assert cited_ids(body) == ["KB-1001", "KB-1002", "RB-2001"]
+    assert unknown_citations(body, {"KB-1001", "KB-1002"}) == ["RB-2001"]
+    assert "RB-2001" not in strip_citations(body, ["RB-2001"])
+
+
+def test_chunking_by_headings_with_stable_ids() -> None:
+    document = parse_markdown_document(ARTICLE)
+    chunks = chunk_document(document, tenant_id="demo")
+    assert [c.chunk_id for c in chunks] == ["KB-9001-c-0", "KB-9001-c-1", "KB-9001-c-2"]
+    assert [c.section for c in chunks] == ["Summary", "Steps", "When to escalate"]
+    assert chunks[1].metadata["tenant_id"] == "demo" and chunks[1].metadata["status"] == "published"
+
+
+def test_bad_article_is_a_clear_error() -> None:
+    with pytest.raises(InvalidInputError, match="front matter"):
+        parse_markdown_document("no front matter here")
+    with pytest.raises(InvalidInputError, match="doc_id"):
+        parse_markdown_document("---\ntitle: x\n---\nbody")
+
+
+def test_ingest_is_idempotent_and_replaces_changed_documents() -> None:
+    from tests.unit.conftest import HashingEmbedder
+
+    store = ChromaKnowledgeStore(open_chroma_client("embedded", None), HashingEmbedder(), f"kb_{uuid.uuid4().hex[:8]}")
+    first = store.ingest([parse_markdown_document(ARTICLE)], tenant_id="demo")
+    assert (first.added, first.chunks_written) == (1, 3)
+    again = store.ingest([parse_markdown_document(ARTICLE)], tenant_id="demo")
+    assert (again.unchanged, again.chunks_written) == (1, 0)
+    changed = store.ingest([parse_markdown_document(ARTICLE.replace("## When to escalate\nEscalate if it fails.\n", ""))], tenant_id="demo")
+    assert changed.replaced == 1 and store.count() == 2
+    sections = store.document_sections("KB-9001")
+    assert "Do one thing." in sections["Steps"]
