@@ -53,8 +53,8 @@ def get_toolkit() -> TriageToolkit:
 
 def build_embedder(settings: Settings) -> Embedder:
     if settings.embedding_provider == "openai":
-        api_key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-        return OpenAICompatibleEmbedder(settings.embedding_model, settings.llm_base_url, api_key, dimension=1536)
+        api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+        return OpenAICompatibleEmbedder(settings.embedding_model, settings.openai_base_url, api_key, dimension=1536)
     return LocalSentenceEmbedder()
 
 

@@ -53,11 +53,9 @@ class Settings(BaseSettings):
     retrieval_top_k: int = Field(3, ge=1, le=20)
     retrieval_min_score: float = Field(0.3, ge=0, le=1)
 
-    # LLM
-    llm_provider: Literal["offline", "openai"] = "offline"
-    llm_model: str = "gpt-4o-mini"
-    llm_base_url: str | None = None
-    llm_api_key: SecretStr | None = None
+    # OpenAI-compatible endpoint (used by the ``openai`` embedding provider); drafting is offline for now
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
 
     # Routing thresholds (seed 002: auto_resolve >= 0.7, agent_assist >= 0.5, else escalate)
     auto_resolve_threshold: float = Field(0.7, ge=0, le=1)
@@ -76,8 +74,8 @@ class Settings(BaseSettings):
     def _check_consistency(self) -> "Settings":
         if self.agent_assist_threshold > self.auto_resolve_threshold:
             raise ValueError("TRIAGE_AGENT_ASSIST_THRESHOLD must not exceed TRIAGE_AUTO_RESOLVE_THRESHOLD")
-        if self.llm_provider == "openai" and self.llm_api_key is None and self.llm_base_url is None:
-            raise ValueError("TRIAGE_LLM_PROVIDER=openai needs TRIAGE_LLM_API_KEY or TRIAGE_LLM_BASE_URL")
+        if self.embedding_provider == "openai" and self.openai_api_key is None and self.openai_base_url is None:
+            raise ValueError("TRIAGE_EMBEDDING_PROVIDER=openai needs TRIAGE_OPENAI_API_KEY or TRIAGE_OPENAI_BASE_URL")
         return self
 
     @property

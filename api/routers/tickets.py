@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -68,3 +69,30 @@ async def process_ticket(ticket: TicketInput, client: TemporalDep, settings: Set
     except WorkflowFailureError as exc:
         raise WorkflowFailedError(f"triage workflow {handle.id} failed: {exc.cause}") from exc
     return ProcessResponse(success=True, ticket_id=result.ticket_id, result=to_ticket_output(result))
+
+
+class ProcessingMetrics(BaseModel):
+    """Counts of triage runs by state, read from Temporal's visibility store."""
+
+    tenant_id: str
+    total: int
+    completed: int
+    running: int
+    failed: int
+
+
+@router.get("/metrics", response_model=ProcessingMetrics, summary="Get processing metrics")
+async def processing_metrics(client: TemporalDep, tenant: TenantDep) -> ProcessingMetrics:
+    """How many tickets of this tenant were triaged, are in flight, or failed."""
+    base = f"WorkflowType = 'TriageWorkflow' AND WorkflowId STARTS_WITH '{triage_workflow_id(tenant, '')}'"
+
+    async def count(extra: str = "") -> int:
+        return (await client.count_workflows(base + extra)).count
+
+    total, completed, running, failed = await asyncio.gather(
+        count(),
+        count(" AND ExecutionStatus = 'Completed'"),
+        count(" AND ExecutionStatus = 'Running'"),
+        count(" AND ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')"),
+    )
+    return ProcessingMetrics(tenant_id=tenant, total=total, completed=completed, running=running, failed=failed)

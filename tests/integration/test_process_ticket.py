@@ -123,3 +123,25 @@ async def test_health_endpoints(api_client: httpx.AsyncClient) -> None:
     ready = await api_client.get("/health/ready")
     assert ready.status_code == 200, ready.text
     assert all(check["ok"] for check in ready.json()["checks"].values())
+
+
+async def test_metrics_count_completed_runs_per_tenant(api_client: httpx.AsyncClient) -> None:
+    tenant = f"t{uuid.uuid4().hex[:8]}"
+    for _ in range(2):
+        response = await api_client.post(
+            "/api/v1/tickets/process", json=_ticket(f"TKT-{uuid.uuid4().hex[:8]}"), headers={"X-Tenant-ID": tenant}
+        )
+        assert response.status_code == 200
+    import asyncio
+
+    for _ in range(50):  # visibility is eventually consistent
+        metrics = (await api_client.get("/api/v1/tickets/metrics", headers={"X-Tenant-ID": tenant})).json()
+        if metrics["completed"] == 2:
+            break
+        await asyncio.sleep(0.2)
+    assert metrics == {"tenant_id": tenant, "total": 2, "completed": 2, "running": 0, "failed": 0}
+
+
+async def test_bad_tenant_header_is_422(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post("/api/v1/tickets/process", json=_ticket("TKT-x1"), headers={"X-Tenant-ID": "bad tenant!"})
+    assert response.status_code == 422

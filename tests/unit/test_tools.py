@@ -98,3 +98,14 @@ def test_ingest_is_idempotent_and_replaces_changed_documents() -> None:
     assert changed.replaced == 1 and store.count() == 2
     sections = store.document_sections("KB-9001")
     assert "Do one thing." in sections["Steps"]
+
+
+def test_settings_fail_fast_on_inconsistent_values() -> None:
+    from pydantic import ValidationError
+
+    from core.settings import Settings
+
+    with pytest.raises(ValidationError, match="AGENT_ASSIST_THRESHOLD"):
+        Settings(auto_resolve_threshold=0.4, agent_assist_threshold=0.6)
+    with pytest.raises(ValidationError, match="OPENAI"):
+        Settings(embedding_provider="openai")
