@@ -12,9 +12,7 @@ import logging
 import signal
 import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import uvicorn
 
