@@ -11,9 +11,9 @@ from temporalio.client import Client
 
 from api.errors import install_error_handlers
 from api.middleware import request_id_middleware
-from api.routers import health, tickets
+from api.routers import codec, health, tickets
 from core.settings import Settings, get_settings
-from workflows.client import connect_temporal
+from workflows.client import connect_temporal, payload_codec
 
 
 def create_app(settings: Settings | None = None, temporal_client: Client | None = None) -> FastAPI:
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        app.state.codec = payload_codec(settings)
         app.state.temporal = temporal_client or await connect_temporal(settings)
         yield
 
@@ -45,4 +46,5 @@ def create_app(settings: Settings | None = None, temporal_client: Client | None 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tickets.router)
+    app.include_router(codec.router)
     return app

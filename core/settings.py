@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     default_tenant: str = "demo"
     workflow_result_timeout_s: float = Field(60.0, gt=0)
 
+    # Payload encryption (Temporal history holds no clear PII). JSON map key id -> base64 AES key, and the
+    # id new payloads use. Empty: a key generated once into ``{state_dir}/payload-keys.json`` (embedded default).
+    payload_keys: dict[str, SecretStr] = {}
+    payload_key_id: str = ""
+    codec_token: SecretStr | None = Field(None, description="Bearer token the Temporal UI sends to /codec/*")
+
     # Embeddings and classification
     embedding_provider: Literal["local", "openai"] = "local"
     embedding_model: str = "all-MiniLM-L6-v2"

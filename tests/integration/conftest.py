@@ -9,21 +9,21 @@ from typing import AsyncIterator
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from api.main import create_app
 from core.settings import Settings
 from worker import make_worker, seed_knowledge_base
+from workflows.client import data_converter
 from workflows.devserver import temporal_cli_path
 
 
 @pytest.fixture(scope="session")
-async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+async def temporal_env(integration_settings: Settings) -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_cli_path(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(integration_settings),
         ui=False,
     )
     try:
@@ -34,7 +34,9 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 
 @pytest.fixture(scope="session")
 def integration_settings(state_dir: Path) -> Settings:
-    return Settings(state_dir=state_dir / "integration", task_queue=f"triage-it-{uuid.uuid4().hex[:8]}")
+    return Settings(
+        state_dir=state_dir / "integration", task_queue=f"triage-it-{uuid.uuid4().hex[:8]}", codec_token="test-codec-token"
+    )
 
 
 @pytest.fixture(scope="session")

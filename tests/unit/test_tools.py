@@ -109,3 +109,23 @@ def test_settings_fail_fast_on_inconsistent_values() -> None:
         Settings(auto_resolve_threshold=0.4, agent_assist_threshold=0.6)
     with pytest.raises(ValidationError, match="OPENAI"):
         Settings(embedding_provider="openai")
+
+
+async def test_codec_round_trip_and_key_rotation() -> None:
+    from temporalio.api.common.v1 import Payload
+
+    from tools.errors import ConfigurationError
+    from workflows.codec import codec_from_keys, generate_key
+
+    old_key, new_key = generate_key(), generate_key()
+    old = codec_from_keys({"k1": old_key}, "k1")
+    rotated = codec_from_keys({"k1": old_key, "k2": new_key}, "k2")
+    payload = Payload(metadata={"encoding": b"json/plain"}, data=b'{"pesel": "44051401359"}')
+    sealed_old = await old.encode([payload])
+    assert b"44051401359" not in sealed_old[0].data and sealed_old[0].metadata["encryption-key-id"] == b"k1"
+    assert (await rotated.decode(sealed_old))[0] == payload  # old payloads still readable after rotation
+    assert (await rotated.encode([payload]))[0].metadata["encryption-key-id"] == b"k2"
+    with pytest.raises(ConfigurationError, match="unknown key id"):
+        await old.decode(await rotated.encode([payload]))
+    with pytest.raises(ConfigurationError, match="16, 24 or 32 bytes"):
+        codec_from_keys({"k": "c2hvcnQ="}, "k")
