@@ -13,7 +13,7 @@ from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
 from tools.embeddings import Embedder, LocalSentenceEmbedder, OpenAICompatibleEmbedder
-from tools.pii import EntityExtractor
+from tools.pii import EntityExtractor, RedactingEmbedder, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
 from tools.retrieval import ChromaKnowledgeStore, open_chroma_client
@@ -29,6 +29,7 @@ class TriageToolkit:
     taxonomy: Taxonomy
     classifier: EmbeddingClassifier
     entity_extractor: EntityExtractor
+    redactor: Redactor
     kb_store: ChromaKnowledgeStore
     priority_matrix: PriorityMatrix
     drafter: OfflineDrafter
@@ -51,16 +52,24 @@ def get_toolkit() -> TriageToolkit:
     return _toolkit
 
 
-def build_embedder(settings: Settings) -> Embedder:
+def build_embedder(settings: Settings, redactor: Redactor | None = None) -> Embedder:
+    """The local model, or a provider's endpoint (behind redaction unless TRIAGE_REDACT_BEFORE_LLM=false)."""
     if settings.embedding_provider == "openai":
         api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        return OpenAICompatibleEmbedder(settings.embedding_model, settings.openai_base_url, api_key, dimension=1536)
+        remote = OpenAICompatibleEmbedder(settings.embedding_model, settings.openai_base_url, api_key, dimension=1536)
+        return RedactingEmbedder(remote, redactor) if redactor and settings.redact_before_llm else remote
     return LocalSentenceEmbedder()
+
+
+def build_entity_extractor(settings: Settings) -> EntityExtractor:
+    return EntityExtractor(software_list=settings.content_dir / "software.txt")
 
 
 def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_client: object | None = None) -> TriageToolkit:
     """Build the real toolkit from settings (loads models; takes a few seconds)."""
-    embedder = embedder or build_embedder(settings)
+    entity_extractor = build_entity_extractor(settings)
+    redactor = Redactor(entity_extractor)
+    embedder = embedder or build_embedder(settings, redactor)
     taxonomy = load_taxonomy(settings.taxonomy_path)
     classifier = EmbeddingClassifier(
         embedder,
@@ -76,7 +85,8 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         settings=settings,
         taxonomy=taxonomy,
         classifier=classifier,
-        entity_extractor=EntityExtractor(),
+        entity_extractor=entity_extractor,
+        redactor=redactor,
         kb_store=ChromaKnowledgeStore(client, embedder, settings.kb_collection),
         priority_matrix=PriorityMatrix(settings.vip_domains, settings.vip_emails),
         drafter=OfflineDrafter(),

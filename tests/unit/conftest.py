@@ -10,11 +10,11 @@ from typing import Sequence
 import numpy as np
 import pytest
 
-from agents.registry import TriageToolkit, install_toolkit
+from agents.registry import TriageToolkit, build_entity_extractor, install_toolkit
 from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
-from tools.pii import EntityExtractor
+from tools.pii import EntityExtractor, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
 from tools.retrieval import ChromaKnowledgeStore, load_markdown_directory, open_chroma_client
@@ -37,8 +37,8 @@ class HashingEmbedder:
 
 
 @pytest.fixture(scope="session")
-def entity_extractor() -> EntityExtractor:
-    return EntityExtractor()
+def entity_extractor(settings: Settings) -> EntityExtractor:
+    return build_entity_extractor(settings)
 
 
 @pytest.fixture(scope="session")
@@ -52,6 +52,7 @@ def unit_toolkit(settings: Settings, entity_extractor: EntityExtractor) -> Triag
         taxonomy=taxonomy,
         classifier=EmbeddingClassifier(embedder, taxonomy, load_examples(settings.labeled_tickets_path, taxonomy)),
         entity_extractor=entity_extractor,
+        redactor=Redactor(entity_extractor),
         kb_store=store,
         priority_matrix=PriorityMatrix(vip_domains=["vip.example.com"]),
         drafter=OfflineDrafter(),

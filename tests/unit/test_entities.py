@@ -1,0 +1,85 @@
+"""Entity extraction: one row per entity type (Polish and English), checksum validity, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from tools.pii import EntityExtractor
+
+CASES = [
+    ("Write to anna.nowak@acme.pl please", "email", "anna.nowak@acme.pl"),
+    ("Zadzwoń pod +48 601 234 567 jutro", "phone", "+48 601 234 567"),
+    ("Call me at +44 20 7946 0958 today", "phone", "+44 20 7946 0958"),
+    ("Portal https://portal.acme.pl/help is down", "url", "https://portal.acme.pl/help"),
+    ("Ping 10.0.0.12 fails", "ip_address", "10.0.0.12"),
+    ("Address 2001:db8::8a2e:370:7334 unreachable", "ip_address", "2001:db8::8a2e:370:7334"),
+    ("Database srv-prod-db-03 is slow", "hostname", "srv-prod-db-03"),
+    ("Resolve fs01.corp.local again", "hostname", "fs01.corp.local"),
+    ("Laptop MAC 00:1A:2B:3C:4D:5E blocked", "mac_address", "00:1A:2B:3C:4D:5E"),
+    ("Przelew na konto PL61109010140000071219812874 nie doszedł", "iban", "PL61109010140000071219812874"),
+    ("My card 4111 1111 1111 1111 was charged", "credit_card", "4111 1111 1111 1111"),
+    ("Mój PESEL 44051401359, proszę o pomoc", "pesel", "44051401359"),
+    ("Faktura dla NIP 526-000-12-46 jest błędna", "nip", "526-000-12-46"),
+    ("NIP PL5260001246 na fakturze", "nip", "PL5260001246"),
+    ("Firma REGON 012100784 zmieniła adres", "regon", "012100784"),
+    ("Numer dowodu osobistego ABA300000", "pl_id_card", "ABA300000"),
+    ("Adres: ul. Prosta 1, 00-950 Warszawa", "pl_postal_code", "00-950"),
+    ("John Smith cannot log in", "person", "John Smith"),
+    ("Our partner Acme Corporation complained", "organization", "Acme Corporation"),
+    ("The office in London has no network", "location", "London"),
+    ("Client fails with ORA-12541 now", "error_code", "ORA-12541"),
+    ("The site returns HTTP 503 again", "error_code", "HTTP 503"),
+    ("Install fails with 0x80070005", "error_code", "0x80070005"),
+    ("Follow-up on INC-2024-0042 please", "ticket_id", "INC-2024-0042"),
+    ("Where is order ORD-48213?", "order_id", "ORD-48213"),
+    ("Active Directory locks my account", "software", "Active Directory"),
+    ("Nie działa mi Outlook od rana", "software", "Outlook"),
+    ("After upgrading to version 16.0.1234 it crashes", "version", "16.0.1234"),
+    ("Check /etc/oracle/listener.ora on the host", "file_path", "/etc/oracle/listener.ora"),
+    ("Saved to C:\\Users\\jan\\report.xlsx yesterday", "file_path", "C:\\Users\\jan\\report.xlsx"),
+    ("Pobrano 249,99 zł dwukrotnie", "money", "249,99 zł"),
+    ("I was charged $59.90 twice", "money", "$59.90"),
+    ("Since 2026-03-14 nothing works", "date", "2026-03-14"),
+    ("Od 14 marca 2026 nie działa", "date", "14 marca 2026"),
+]
+
+
+@pytest.mark.parametrize("text, entity_type, value", CASES, ids=[c[1] + ":" + c[2] for c in CASES])
+def test_finds_entity(entity_extractor: EntityExtractor, text: str, entity_type: str, value: str) -> None:
+    found = entity_extractor.extract(text)
+    assert (entity_type, value) in {(e.type, e.value) for e in found}, found
+    for entity in found:
+        assert text[entity.start : entity.end] == entity.value and 0 <= entity.confidence <= 1
+
+
+def test_at_least_22_types_covered() -> None:
+    assert len({c[1] for c in CASES}) >= 22
+
+
+def test_invalid_pesel_next_to_context_is_reported_as_invalid(entity_extractor: EntityExtractor) -> None:
+    [pesel] = [e for e in entity_extractor.extract("PESEL 85010212345, konto zablokowane") if e.type == "pesel"]
+    assert pesel.valid is False and pesel.confidence < 0.5
+    valid = [e for e in entity_extractor.extract("PESEL 44051401359") if e.type == "pesel"]
+    assert valid[0].valid is True and valid[0].confidence >= 0.9
+
+
+def test_invalid_number_without_context_is_not_a_pesel(entity_extractor: EntityExtractor) -> None:
+    assert not [e for e in entity_extractor.extract("Reference 85010212345 attached") if e.type == "pesel"]
+
+
+def test_pesel_shaped_digits_inside_iban_are_not_a_pesel(entity_extractor: EntityExtractor) -> None:
+    found = entity_extractor.extract("IBAN PL61109010140000071219812874 PESEL")
+    assert [e.type for e in found] == ["iban"], found
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀😀 🙈", "\x00\x01\x02 binary \ufffd\ufffd"])
+def test_odd_input_gives_a_result_not_a_crash(entity_extractor: EntityExtractor, text: str) -> None:
+    assert isinstance(entity_extractor.extract(text), list)
+
+
+def test_one_megabyte_of_text_is_windowed(entity_extractor: EntityExtractor) -> None:
+    filler = "lorem ipsum dolor sit amet " * 40_000  # ~1 MB
+    text = filler + " contact jan@example.com " + filler[:5000]
+    found = entity_extractor.extract(text)
+    emails = [e for e in found if e.type == "email"]
+    assert emails and text[emails[0].start : emails[0].end] == "jan@example.com"

@@ -1,0 +1,49 @@
+"""Keeps personal data out of log files, whatever a library or a careless f-string puts there.
+
+Logging is hot and must never fail, so this uses a handful of fast patterns rather than the
+full Presidio pipeline: it over-redacts (any long digit run) instead of risking a PESEL in a log.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+_SCRUB_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<EMAIL>"),
+    (re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,4})?\b"), "<IBAN>"),
+    (re.compile(r"(?<![\w-])\+?\d(?:[ -]?\d){8,}(?![\w-])"), "<NUMBER>"),
+    (re.compile(r"\b[A-Z]{3}\s?\d{6}\b"), "<PL_ID_CARD>"),
+)
+
+
+def scrub(text: str) -> str:
+    """Text with emails, IBANs, long digit runs (PESEL, NIP, phones, cards) and ID cards masked."""
+    for pattern, placeholder in _SCRUB_PATTERNS:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+class PiiScrubbingFilter(logging.Filter):
+    """A handler filter that formats the record once and stores the scrubbed message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string must not lose the log line
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub(record.exc_text)
+        return True
+
+
+def install_log_scrubbing(logger: logging.Logger | None = None) -> None:
+    """Attach the filter to every handler of ``logger`` (root by default); idempotent."""
+    target = logger or logging.getLogger()
+    for handler in target.handlers:
+        if not any(isinstance(existing, PiiScrubbingFilter) for existing in handler.filters):
+            handler.addFilter(PiiScrubbingFilter())
