@@ -17,6 +17,7 @@ import time
 import uvicorn
 
 from api.main import create_app
+from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
 from worker import make_worker, prepare_toolkit
 from workflows.client import connect_temporal
@@ -60,10 +61,10 @@ def start_dev_server(settings: Settings) -> subprocess.Popen[bytes] | None:
 
 async def serve(settings: Settings) -> None:
     log.info("loading models and seeding the knowledge base (first start takes a little longer)...")
-    await asyncio.to_thread(prepare_toolkit, settings)
+    toolkit = await asyncio.to_thread(prepare_toolkit, settings)
     client = await connect_temporal(settings)
     worker = make_worker(client, settings)
-    app = create_app(settings, temporal_client=client)
+    app = create_app(settings, temporal_client=client, toolkit=toolkit)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_level="info"))
     async with worker:
         log.info("API on http://%s:%d (docs at /docs); try:", settings.api_host, settings.api_port)
@@ -77,7 +78,7 @@ async def serve(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     settings = get_settings()
     dev_server = start_dev_server(settings)
     try:

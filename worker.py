@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from agents.triage import GRAPH_NAME, make_triage_graph
+from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
 from tools.retrieval import load_markdown_directory
 from workflows import TriageWorkflow
@@ -67,7 +68,7 @@ def prepare_toolkit(settings: Settings) -> TriageToolkit:
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging()
     settings = get_settings()
     prepare_toolkit(settings)
     client = await connect_temporal(settings)

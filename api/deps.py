@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from temporalio.client import Client
 
+from agents.registry import TriageToolkit
 from core.settings import Settings
+from tools.pii.vault import MappingVault
 
 
 def _settings(request: Request) -> Settings:
@@ -16,6 +18,14 @@ def _settings(request: Request) -> Settings:
 
 def _temporal(request: Request) -> Client:
     return request.app.state.temporal
+
+
+def _toolkit(request: Request) -> TriageToolkit:
+    return request.app.state.toolkit
+
+
+def _vault(request: Request) -> MappingVault:
+    return request.app.state.vault
 
 
 def _tenant(
@@ -28,3 +38,5 @@ def _tenant(
 SettingsDep = Annotated[Settings, Depends(_settings)]
 TemporalDep = Annotated[Client, Depends(_temporal)]
 TenantDep = Annotated[str, Depends(_tenant)]
+ToolkitDep = Annotated[TriageToolkit, Depends(_toolkit)]
+VaultDep = Annotated[MappingVault, Depends(_vault)]

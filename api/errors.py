@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tools.errors import ConfigurationError, InvalidInputError, StoreUnavailableError, TriageError
+from tools.errors import ConfigurationError, InvalidInputError, NotFoundError, StoreUnavailableError, TriageError
 
 _STATUS: dict[type[TriageError], int] = {
     InvalidInputError: 400,
+    NotFoundError: 404,
     StoreUnavailableError: 503,
     ConfigurationError: 500,
 }
@@ -34,4 +37,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSONResponse(status_code=status, content={"detail": {"code": exc.code, "message": str(exc)}})
 
+    async def handle_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+            return JSONResponse(
+                status_code=400,
+                content={"detail": {"code": "invalid_body", "message": "The request body could not be read: send UTF-8 encoded JSON."}},
+            )
+        return await http_exception_handler(request, exc)  # type: ignore[return-value]
+
     app.add_exception_handler(TriageError, handle)
+    app.add_exception_handler(StarletteHTTPException, handle_http)

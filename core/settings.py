@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
 
+    # Personal data
+    redact_before_llm: bool = Field(
+        True, description="Redact personal data before any text leaves for an LLM/embeddings provider; false disables it."
+    )
+    redaction_ttl_hours: int = Field(24, ge=1, le=24 * 30, description="How long a redaction mapping can be re-hydrated.")
+    max_text_chars: int = Field(1_048_576, ge=1000, description="Longest text the entity and redaction endpoints accept.")
+    database_url: str = Field("", description="SQLAlchemy URL; empty: SQLite file in the state directory.")
+
     # Routing thresholds (seed 002: auto_resolve >= 0.7, agent_assist >= 0.5, else escalate)
     auto_resolve_threshold: float = Field(0.7, ge=0, le=1)
     agent_assist_threshold: float = Field(0.5, ge=0, le=1)
@@ -88,6 +96,11 @@ class Settings(BaseSettings):
     def chroma_path(self) -> Path:
         """Directory of the embedded Chroma store."""
         return self.state_dir / "chroma"
+
+    @property
+    def sql_url(self) -> str:
+        """The SQL database: the configured URL, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.state_dir / 'triage.db'}"
 
     @property
     def kb_dir(self) -> Path:

@@ -33,3 +33,9 @@ class StoreUnavailableError(TriageError):
     """A backing store (Chroma, Neo4j, SQL) could not be reached; usually transient."""
 
     code = "store_unavailable"
+
+
+class NotFoundError(TriageError):
+    """The thing asked for does not exist (or not for this tenant)."""
+
+    code = "not_found"

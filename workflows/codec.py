@@ -39,8 +39,18 @@ class EncryptionCodec(PayloadCodec):
     def __init__(self, keys: Mapping[str, bytes], active_key_id: str) -> None:
         if active_key_id not in keys:
             raise ConfigurationError(f"active payload key id {active_key_id!r} is not among the configured keys")
+        self._keys = dict(keys)
         self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
         self._active = active_key_id
+
+    @property
+    def keys(self) -> dict[str, bytes]:
+        """Key id -> AES key, for other stores that encrypt at rest with the same keys."""
+        return dict(self._keys)
+
+    @property
+    def active_key_id(self) -> str:
+        return self._active
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         cipher = self._ciphers[self._active]

@@ -61,9 +61,9 @@ async def running_worker(temporal_client: Client, integration_settings: Settings
 
 @pytest.fixture(scope="session")
 async def api_client(
-    temporal_client: Client, integration_settings: Settings, running_worker: None
+    temporal_client: Client, integration_settings: Settings, running_worker: None, toolkit: TriageToolkit
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(integration_settings, temporal_client=temporal_client)
+    app = create_app(integration_settings, temporal_client=temporal_client, toolkit=toolkit)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as client:

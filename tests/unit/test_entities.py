@@ -83,3 +83,17 @@ def test_one_megabyte_of_text_is_windowed(entity_extractor: EntityExtractor) -> 
     found = entity_extractor.extract(text)
     emails = [e for e in found if e.type == "email"]
     assert emails and text[emails[0].start : emails[0].end] == "jan@example.com"
+
+
+def test_labeled_set_quality_floor(entity_extractor: EntityExtractor) -> None:
+    """The 107-text labeled set (docs/entities.md has the per-type table); identifiers must never be missed."""
+    from pathlib import Path
+
+    from tools.pii.evaluation import evaluate, load_labeled
+
+    rows = load_labeled(Path(__file__).resolve().parent.parent / "data" / "entities_labeled.jsonl")
+    assert len(rows) >= 60 and {r.language for r in rows} == {"pl", "en"}
+    report = evaluate(entity_extractor, rows)
+    assert report.micro.precision >= 0.95 and report.micro.recall >= 0.9, report.errors
+    for kind in ("email", "phone", "iban", "credit_card", "pesel", "nip", "regon", "pl_id_card"):
+        assert report.per_type[kind].recall == 1.0, (kind, report.errors)

@@ -73,7 +73,7 @@ def build_custom_recognizers(language: str, software_names: list[str], id_patter
         _recognizer(
             "FILE_PATH",
             [
-                ("unix", r"(?<![\w/])/(?:[\w.\-]+/)+[\w.\-]+", 0.6),
+                ("unix", r"(?<![\w/])/(?:[\w.\-]+/)+[\w.\-]*[\w\-]", 0.6),
                 ("windows", r"\b[A-Za-z]:\\(?:[^\\\s:*?\"<>|]+\\)*[^\\\s:*?\"<>|]*", 0.7),
                 ("unc", r"\\\\[\w.\-]+(?:\\[^\\\s]+)+", 0.7),
             ],
