@@ -11,6 +11,7 @@ from temporalio.api.workflowservice.v1 import GetWorkflowExecutionHistoryRequest
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.client import Client
 
+from core.contracts import TriageResult
 from workflows import triage_workflow_id
 
 pytestmark = pytest.mark.integration
@@ -51,6 +52,12 @@ async def test_history_holds_no_pesel_or_iban_in_clear(
     assert decoded.status_code == 200, decoded.text
     clear = base64.b64decode(decoded.json()["payloads"][0]["data"])
     assert PESEL.encode() in clear
+
+    # The triage result (seed-002 entity shape) names both, with checksum validity.
+    result = await temporal_client.get_workflow_handle(workflow_id, result_type=TriageResult).result()
+    entities = {(e.type, e.value): e for e in result.entities}
+    assert entities[("pesel", PESEL)].valid is True and entities[("iban", IBAN)].valid is True
+    assert message[entities[("pesel", PESEL)].position : entities[("pesel", PESEL)].end] == PESEL
 
     bad = await api_client.post("/codec/decode", json={"payloads": "nope"}, headers={"Authorization": "Bearer test-codec-token"})
     assert bad.status_code == 422
