@@ -19,7 +19,7 @@ from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from agents.triage import GRAPH_NAME, make_triage_graph
 from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
-from tools.retrieval import load_markdown_directory
+from tools.retrieval import load_documents
 from workflows import TriageWorkflow
 from workflows.client import connect_temporal
 
@@ -35,16 +35,24 @@ def make_plugin() -> LangGraphPlugin:
 
 
 def seed_knowledge_base(toolkit: TriageToolkit) -> None:
-    """Ingest the demo articles idempotently (unchanged articles are skipped)."""
+    """Ingest the demo content idempotently: articles, runbooks and resolved tickets (unchanged ones are skipped)."""
     settings = toolkit.settings
-    if not settings.kb_dir.is_dir():
-        log.warning("no knowledge base directory at %s; retrieval will return nothing", settings.kb_dir)
-        return
-    summary = toolkit.kb_store.ingest(load_markdown_directory(settings.kb_dir), tenant_id=settings.default_tenant)
-    log.info(
-        "knowledge base: %d documents (%d added, %d replaced, %d unchanged), %d chunks in store",
-        summary.documents, summary.added, summary.replaced, summary.unchanged, toolkit.kb_store.count(),
-    )
+    sources = {
+        "knowledge_base": settings.kb_dir,
+        "runbooks": settings.content_dir / "runbooks",
+        "tickets": settings.content_dir / "tickets",
+    }
+    for name, path in sources.items():
+        if not path.exists():
+            log.warning("no %s content at %s; that collection stays as it is", name, path)
+            continue
+        collection = toolkit.retrieval.collection(name)
+        summary = collection.ingest(load_documents(path), tenant_id=settings.default_tenant)
+        collection.refresh_lexical()
+        log.info(
+            "%s: %d documents (%d added, %d replaced, %d unchanged), %d chunks in store",
+            name, summary.documents, summary.added, summary.replaced, summary.unchanged, collection.count(),
+        )
 
 
 def make_worker(client: Client, settings: Settings, task_queue: str | None = None) -> Worker:

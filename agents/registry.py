@@ -16,7 +16,7 @@ from tools.embeddings import Embedder, LocalSentenceEmbedder, OpenAICompatibleEm
 from tools.pii import EntityExtractor, RedactingEmbedder, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
-from tools.retrieval import ChromaKnowledgeStore, open_chroma_client
+from tools.retrieval import HybridCollection, RetrievalCatalog, open_chroma_client
 from tools.routing import Router
 from tools.taxonomy import Taxonomy, load_taxonomy
 
@@ -30,11 +30,15 @@ class TriageToolkit:
     classifier: EmbeddingClassifier
     entity_extractor: EntityExtractor
     redactor: Redactor
-    kb_store: ChromaKnowledgeStore
+    retrieval: RetrievalCatalog
     priority_matrix: PriorityMatrix
     drafter: OfflineDrafter
     policy_checker: PolicyChecker
     router: Router
+
+    @property
+    def kb_store(self) -> HybridCollection:
+        return self.retrieval.collection("knowledge_base")
 
 
 _toolkit: TriageToolkit | None = None
@@ -87,7 +91,7 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         classifier=classifier,
         entity_extractor=entity_extractor,
         redactor=redactor,
-        kb_store=ChromaKnowledgeStore(client, embedder, settings.kb_collection),
+        retrieval=RetrievalCatalog(client, embedder, settings.lexical_dir, settings.collection_names),
         priority_matrix=PriorityMatrix(settings.vip_domains, settings.vip_emails),
         drafter=OfflineDrafter(),
         policy_checker=PolicyChecker(),

@@ -55,7 +55,9 @@ class Settings(BaseSettings):
     chroma_mode: Literal["embedded", "http"] = "embedded"
     chroma_host: str = "localhost"
     chroma_port: int = 8001
-    kb_collection: str = "knowledge_base"
+    kb_collection: str = Field("knowledge_base", description="Chroma name of the knowledge_base collection")
+    runbook_collection: str = Field("runbooks", description="Chroma name of the runbooks collection")
+    ticket_collection: str = Field("tickets", description="Chroma name of the tickets collection")
     retrieval_top_k: int = Field(3, ge=1, le=20)
     retrieval_min_score: float = Field(0.3, ge=0, le=1)
 
@@ -101,6 +103,16 @@ class Settings(BaseSettings):
     def sql_url(self) -> str:
         """The SQL database: the configured URL, or the embedded SQLite file."""
         return self.database_url or f"sqlite:///{self.state_dir / 'triage.db'}"
+
+    @property
+    def lexical_dir(self) -> Path:
+        """BM25 indexes, one directory per collection, beside the embedded Chroma store."""
+        return self.state_dir / "bm25"
+
+    @property
+    def collection_names(self) -> dict[str, str]:
+        """API collection name -> Chroma collection name."""
+        return {"knowledge_base": self.kb_collection, "runbooks": self.runbook_collection, "tickets": self.ticket_collection}
 
     @property
     def kb_dir(self) -> Path:

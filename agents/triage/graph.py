@@ -1,9 +1,9 @@
 """The triage graph factory.
 
-Shape (five activity hops on the critical path; each hop costs ~55-60 ms on the dev server)::
+Shape (six activity hops on the critical path; each hop costs ~55-60 ms on the dev server)::
 
     START -> classify ---------> prioritize -+
-    START -> extract_entities ---------------+-> draft -> policy_check -> route -> END
+    START -> extract_entities ---------------+-> draft -> policy_check -> route -> record_ticket -> END
     START -> retrieve -----------------------+
 
 classify, extract_entities and retrieve only read the ticket, so they run in parallel.
@@ -21,7 +21,7 @@ from agents.triage import nodes
 from agents.triage.state import TriageState
 
 GRAPH_NAME = "triage"
-NODE_NAMES = ("classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route")
+NODE_NAMES = ("classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route", "record_ticket")
 
 _RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=500),
@@ -62,6 +62,7 @@ def make_triage_graph() -> StateGraph:
     graph.add_node("draft", nodes.draft, metadata=_activity("draft", 120))
     graph.add_node("policy_check", nodes.policy_check, metadata=_activity("policy_check", 10))
     graph.add_node("route", nodes.route, metadata=_activity("route", 10))
+    graph.add_node("record_ticket", nodes.record_ticket, metadata=_activity("record_ticket", 30))
 
     graph.add_edge(START, "classify")
     graph.add_edge(START, "extract_entities")
@@ -70,5 +71,6 @@ def make_triage_graph() -> StateGraph:
     graph.add_edge(["prioritize", "extract_entities", "retrieve"], "draft")
     graph.add_edge("draft", "policy_check")
     graph.add_edge("policy_check", "route")
-    graph.add_edge("route", END)
+    graph.add_edge("route", "record_ticket")
+    graph.add_edge("record_ticket", END)
     return graph

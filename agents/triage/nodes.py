@@ -26,6 +26,7 @@ from core.contracts import (
     TokenUsage,
 )
 from tools.classification import detect_language, detect_sentiment
+from tools.retrieval.tickets import TicketRecord, index_ticket, ticket_title
 from tools.drafting import article_from_sections, strip_citations, unknown_citations
 
 
@@ -84,21 +85,26 @@ async def extract_entities(state: TriageState) -> dict[str, Any]:
 
 
 async def retrieve(state: TriageState) -> dict[str, Any]:
-    """Knowledge-base articles for the ticket: one citation per document, best chunk wins."""
+    """Published articles of the ticket's tenant by hybrid search (dense + BM25, RRF): one citation
+    per document, best chunk wins. Order follows the fused rank; the citation score is the cosine
+    similarity, an absolute relevance that routing can trust (a fused rank is always high at the top)."""
     toolkit = get_toolkit()
     settings = toolkit.settings
     request = request_of(state)
     hits = await asyncio.to_thread(
-        toolkit.kb_store.search, request.raw_message, settings.retrieval_top_k * 4, {"status": "published"}
+        toolkit.kb_store.search,
+        request.raw_message,
+        settings.retrieval_top_k * 4,
+        {"status": "published", "tenant_id": request.tenant_id},
     )
     citations: list[dict[str, Any]] = []
     seen: set[str] = set()
     for hit in hits:
-        if hit.doc_id in seen or hit.score < settings.retrieval_min_score:
+        if hit.doc_id in seen or hit.similarity < settings.retrieval_min_score:
             continue
         seen.add(hit.doc_id)
         citations.append(
-            Citation(doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, score=hit.score, url=hit.url).model_dump()
+            Citation(doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, score=hit.similarity, url=hit.url).model_dump()
         )
         if len(citations) == settings.retrieval_top_k:
             break
@@ -115,7 +121,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     article = None
     if citations:
         best = citations[0]
-        sections = await asyncio.to_thread(toolkit.kb_store.document_sections, best["doc_id"])
+        sections = await asyncio.to_thread(toolkit.kb_store.document_sections, best["doc_id"], request.tenant_id)
         article = article_from_sections(best["doc_id"], best["title"], sections)
     result = toolkit.drafter.draft(
         customer_name=request.customer_name,
@@ -181,4 +187,27 @@ async def route(state: TriageState) -> dict[str, Any]:
     return {"routing": routing.model_dump()}
 
 
-__all__ = ["classify", "draft", "extract_entities", "policy_check", "prioritize", "retrieve", "route"]
+async def record_ticket(state: TriageState) -> dict[str, Any]:
+    """Index the ticket (redacted) in the ``tickets`` collection so similar-ticket search finds it;
+    an auto-resolved ticket goes in as resolved, with the draft as its resolution."""
+    toolkit = get_toolkit()
+    request = request_of(state)
+    classification = state["classification"]
+    resolved = state["routing"]["decision"] == "auto_resolve"
+    record = TicketRecord(
+        ticket_id=request.ticket_id,
+        tenant_id=request.tenant_id,
+        title=ticket_title(request.raw_message),
+        description=request.raw_message,
+        status="resolved" if resolved else "open",
+        category=classification["category"],
+        subcategory=classification.get("subcategory") or "",
+        priority=state["priority"]["level"],
+        resolution=state["answer_draft"]["body"] if resolved else "",
+        resolved_by="triage-desk (auto_resolve)" if resolved else "",
+    )
+    await asyncio.to_thread(index_ticket, toolkit.retrieval.collection("tickets"), toolkit.redactor, record)
+    return {"ticket_status": record.status}
+
+
+__all__ = ["classify", "draft", "extract_entities", "policy_check", "prioritize", "record_ticket", "retrieve", "route"]

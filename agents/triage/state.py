@@ -44,6 +44,8 @@ class TriageState(TypedDict, total=False):
     """``Routing``: decision, overall confidence, team, assignee (route)."""
     token_usage: dict[str, Any]
     """``TokenUsage`` summed over LLM calls (draft)."""
+    ticket_status: str
+    """Status the ticket was indexed with in the tickets collection: open or resolved (record_ticket)."""
 
 
 def request_of(state: TriageState) -> TriageRequest:

@@ -68,3 +68,23 @@ async def api_client(
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as client:
             yield client
+
+
+# --- Chroma server mode -------------------------------------------------------------------------------
+import os  # noqa: E402
+from typing import Iterator  # noqa: E402
+
+from tests.integration.chroma_server import start_chroma_server  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """One real ``chroma run`` server (from the installed chromadb) for the whole session: (host, port)."""
+    with pytest.MonkeyPatch.context() as patch:
+        # HttpClient (httpx) honours HTTP(S)_PROXY; the server is on loopback, so keep loopback off any proxy.
+        no_proxy = [p for p in os.environ.get("NO_PROXY", os.environ.get("no_proxy", "")).split(",") if p]
+        no_proxy += [h for h in ("127.0.0.1", "localhost") if h not in no_proxy]
+        patch.setenv("NO_PROXY", ",".join(no_proxy))
+        patch.setenv("no_proxy", ",".join(no_proxy))
+        with start_chroma_server(tmp_path_factory.mktemp("chroma-server")) as (host, port, _process):
+            yield host, port

@@ -17,7 +17,7 @@ from tools.drafting import OfflineDrafter
 from tools.pii import EntityExtractor, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
-from tools.retrieval import ChromaKnowledgeStore, load_markdown_directory, open_chroma_client
+from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_markdown_directory, open_chroma_client
 from tools.routing import Router
 from tools.taxonomy import load_taxonomy
 
@@ -45,15 +45,18 @@ def entity_extractor(settings: Settings) -> EntityExtractor:
 def unit_toolkit(settings: Settings, entity_extractor: EntityExtractor) -> TriageToolkit:
     embedder = HashingEmbedder()
     taxonomy = load_taxonomy(settings.taxonomy_path)
-    store = ChromaKnowledgeStore(open_chroma_client("embedded", None), embedder, f"kb_{uuid.uuid4().hex[:8]}")
-    store.ingest(load_markdown_directory(settings.kb_dir), tenant_id="demo")
+    suffix = uuid.uuid4().hex[:8]
+    catalog = RetrievalCatalog(
+        open_chroma_client("embedded", None), embedder, None, {name: f"{name}_{suffix}" for name in COLLECTIONS}
+    )
+    catalog.collection("knowledge_base").ingest(load_markdown_directory(settings.kb_dir), tenant_id="demo")
     return TriageToolkit(
         settings=settings,
         taxonomy=taxonomy,
         classifier=EmbeddingClassifier(embedder, taxonomy, load_examples(settings.labeled_tickets_path, taxonomy)),
         entity_extractor=entity_extractor,
         redactor=Redactor(entity_extractor),
-        kb_store=store,
+        retrieval=catalog,
         priority_matrix=PriorityMatrix(vip_domains=["vip.example.com"]),
         drafter=OfflineDrafter(),
         policy_checker=PolicyChecker(),

@@ -117,7 +117,7 @@ async def test_route_uses_taxonomy_team(installed_toolkit: TriageToolkit) -> Non
 
 def test_graph_nodes_have_activity_options() -> None:
     graph = make_triage_graph()
-    assert set(graph.nodes) == {"classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route"}
+    assert set(graph.nodes) == {"classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route", "record_ticket"}
     for spec in graph.nodes.values():
         assert spec.metadata["execute_in"] == "activity"
         assert spec.metadata["start_to_close_timeout"].total_seconds() > 0
@@ -131,3 +131,12 @@ async def test_nodes_fail_loudly_on_missing_upstream_state(installed_toolkit: Tr
     del state[missing]
     with pytest.raises(KeyError):
         await nodes.draft(state)
+
+
+async def test_record_ticket_indexes_the_ticket_redacted(installed_toolkit: TriageToolkit) -> None:
+    state = await _run_all("Refund to PL61109010140000071219812874 please, my PESEL is 44051401359 and I was charged twice.")
+    update = await nodes.record_ticket(state)
+    assert update["ticket_status"] in ("open", "resolved")
+    [chunk] = installed_toolkit.retrieval.collection("tickets").document_chunks(state["request"]["ticket_id"], "demo")
+    assert "44051401359" not in chunk.text and "<PESEL_1>" in chunk.text
+    assert chunk.metadata["status"] == update["ticket_status"]

@@ -81,8 +81,36 @@ def load_markdown_directory(directory: Path) -> list[SourceDocument]:
     return sorted(documents, key=lambda d: d.doc_id)
 
 
+MAX_CHUNK_CHARS = 1500
+CHUNK_OVERLAP_CHARS = 200
+
+
+def split_with_overlap(text: str, size: int = MAX_CHUNK_CHARS, overlap: int = CHUNK_OVERLAP_CHARS) -> list[str]:
+    """Windows of at most ``size`` characters, cut at paragraph or sentence ends where possible,
+    each starting ``overlap`` characters before the previous one ended so no step is cut in half."""
+    if len(text) <= size:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            window = text[start:end]
+            cut = max(window.rfind("\n\n"), window.rfind(". "), window.rfind("\n"))
+            if cut > size // 2:
+                end = start + cut + 1
+        pieces.append(text[start:end].strip())
+        if end >= len(text):
+            break
+        start = max(end - overlap, start + 1)
+    return [piece for piece in pieces if piece]
+
+
 def chunk_document(document: SourceDocument, tenant_id: str) -> list[Chunk]:
-    """Split at ``##`` headings; the lead paragraph (before the first heading) is chunk 0."""
+    """Split at ``##`` headings; the lead paragraph (before the first heading) is chunk 0.
+
+    Sections longer than ``MAX_CHUNK_CHARS`` are split further into overlapping windows.
+    """
     body = re.sub(r"^#\s+.+\n", "", document.body, count=1).strip()
     positions = [m.start() for m in _SECTION.finditer(body)]
     pieces: list[tuple[str, str]] = []
@@ -93,6 +121,7 @@ def chunk_document(document: SourceDocument, tenant_id: str) -> list[Chunk]:
         section_text = body[start:end].strip()
         heading, _, rest = section_text.partition("\n")
         pieces.append((heading.lstrip("#").strip(), rest.strip()))
+    pieces = [(section, window) for section, text in pieces for window in split_with_overlap(text)]
     base_meta: dict[str, str | int | float | bool] = {
         "doc_id": document.doc_id,
         "title": document.title,
@@ -108,7 +137,7 @@ def chunk_document(document: SourceDocument, tenant_id: str) -> list[Chunk]:
             index=index,
             section=section,
             text=f"{document.title}\n{section}\n{text}",
-            metadata={**base_meta, "section": section, "chunk_index": index},
+            metadata={**base_meta, "chunk_id": f"{document.doc_id}-c-{index}", "section": section, "chunk_index": index},
         )
         for index, (section, text) in enumerate(pieces)
     ]

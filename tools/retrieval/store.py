@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+import numpy as np
 
 from tools.embeddings import Embedder
 from tools.errors import StoreUnavailableError
@@ -33,6 +35,9 @@ def open_chroma_client(mode: str, path: Path | None = None, host: str = "localho
 
 @dataclass(frozen=True)
 class SearchHit:
+    """One chunk found. ``score`` is the ranking score of the search mode (0..1); ``similarity``
+    is always the cosine similarity to the query and ``lexical`` the raw BM25 score (0 if none)."""
+
     chunk_id: str
     doc_id: str
     title: str
@@ -40,6 +45,21 @@ class SearchHit:
     score: float
     text: str
     metadata: dict[str, Any]
+    similarity: float = 0.0
+    lexical: float = 0.0
+
+
+def storage_id(tenant_id: str, chunk_id: str) -> str:
+    """Chroma ids are global to a collection; tenants may reuse document ids, so the id carries the tenant."""
+    return f"{tenant_id}/{chunk_id}"
+
+
+def chroma_where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Our flat equality filters (a list means any-of) in Chroma's ``where`` syntax."""
+    if not filters:
+        return None
+    clauses = [{key: {"$in": list(value)}} if isinstance(value, (list, tuple, set)) else {key: value} for key, value in filters.items()]
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 @dataclass(frozen=True)
@@ -75,12 +95,19 @@ class ChromaKnowledgeStore:
         except Exception as exc:  # chromadb raises assorted transport errors
             raise StoreUnavailableError(f"Chroma is not reachable: {exc}") from exc
 
-    def ingest(self, documents: Iterable[SourceDocument], tenant_id: str) -> IngestSummary:
-        """Upsert documents; unchanged ones (same content hash) are skipped, changed ones replaced."""
+    def ingest(
+        self, documents: Iterable[SourceDocument], tenant_id: str, progress: Callable[[int], None] | None = None
+    ) -> IngestSummary:
+        """Upsert documents; unchanged ones (same content hash) are skipped, changed ones replaced.
+
+        A document is identified by (tenant, doc id): two tenants may both have a KB-1001.
+        """
         added = replaced = unchanged = written = 0
         documents = list(documents)
         for document in documents:
-            existing = self._collection.get(where={"doc_id": document.doc_id}, include=["metadatas"])
+            if progress is not None:
+                progress(1)
+            existing = self._collection.get(where=chroma_where({"doc_id": document.doc_id, "tenant_id": tenant_id}), include=["metadatas"])
             hashes = {m.get("content_hash") for m in (existing["metadatas"] or [])}
             if existing["ids"] and hashes == {document.content_hash}:
                 unchanged += 1
@@ -98,23 +125,27 @@ class ChromaKnowledgeStore:
             return 0
         vectors = self._embedder.embed([c.text for c in chunks])
         self._collection.upsert(
-            ids=[c.chunk_id for c in chunks],
+            ids=[storage_id(str(c.metadata["tenant_id"]), c.chunk_id) for c in chunks],
             embeddings=vectors.tolist(),
             documents=[c.text for c in chunks],
             metadatas=[c.metadata for c in chunks],
         )
         return len(chunks)
 
-    def search(self, query: str, limit: int = 5, where: dict[str, Any] | None = None) -> list[SearchHit]:
+    def embed_query(self, query: str) -> Any:
+        return self._embedder.embed([query])[0]
+
+    def search(self, query: str, limit: int = 5, filters: dict[str, Any] | None = None, vector: Any = None) -> list[SearchHit]:
         """Dense search; score is cosine similarity clipped to 0..1."""
-        if self.count() == 0:
+        total = self.count()
+        if total == 0:
             return []
-        vector = self._embedder.embed([query])[0]
+        vector = self.embed_query(query) if vector is None else vector
         try:
             response = self._collection.query(
                 query_embeddings=[vector.tolist()],
-                n_results=min(limit, self.count()),
-                where=where,
+                n_results=min(limit, total),
+                where=chroma_where(filters),
                 include=["metadatas", "documents", "distances"],
             )
         except Exception as exc:
@@ -125,20 +156,70 @@ class ChromaKnowledgeStore:
         ):
             hits.append(
                 SearchHit(
-                    chunk_id=chunk_id,
+                    chunk_id=str(metadata.get("chunk_id", chunk_id)),
                     doc_id=str(metadata["doc_id"]),
                     title=str(metadata.get("title", "")),
                     url=str(metadata.get("url", "")),
                     score=round(max(0.0, min(1.0, 1.0 - float(distance))), 4),
                     text=text or "",
                     metadata=dict(metadata),
+                    similarity=round(max(0.0, min(1.0, 1.0 - float(distance))), 4),
                 )
             )
         return hits
 
-    def document_sections(self, doc_id: str) -> dict[str, str]:
+    def get_chunks(self, chunk_ids: list[str], vector: Any = None) -> list[SearchHit]:
+        """Chunks by id, with their cosine similarity to ``vector`` when given."""
+        if not chunk_ids:
+            return []
+        found = self._collection.get(ids=chunk_ids, include=["metadatas", "documents", "embeddings"])
+        hits = []
+        for chunk_id, metadata, text, embedding in zip(found["ids"], found["metadatas"], found["documents"], found["embeddings"]):
+            similarity = 0.0
+            if vector is not None:
+                stored = np.asarray(embedding, dtype=np.float32)
+                denominator = float(np.linalg.norm(stored) * np.linalg.norm(vector)) or 1.0
+                similarity = round(max(0.0, min(1.0, float(stored @ vector) / denominator)), 4)
+            hits.append(
+                SearchHit(
+                    chunk_id=str(metadata.get("chunk_id", chunk_id)),
+                    doc_id=str(metadata["doc_id"]),
+                    title=str(metadata.get("title", "")),
+                    url=str(metadata.get("url", "")),
+                    score=similarity,
+                    text=text or "",
+                    metadata=dict(metadata),
+                    similarity=similarity,
+                )
+            )
+        return hits
+
+    def all_chunks(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        """Every chunk's id, text and metadata (to build the lexical index), fetched in pages."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metadatas: list[dict[str, Any]] = []
+        page = 5000
+        for offset in range(0, self.count(), page):
+            found = self._collection.get(include=["metadatas", "documents"], limit=page, offset=offset)
+            ids.extend(found["ids"])
+            texts.extend(text or "" for text in found["documents"])
+            metadatas.extend(dict(m) for m in found["metadatas"])
+        return ids, texts, metadatas
+
+    def document_chunks(self, doc_id: str, tenant_id: str | None = None) -> list[SearchHit]:
+        """All chunks of one document in order (empty when it is not stored)."""
+        filters = {"doc_id": doc_id} if tenant_id is None else {"doc_id": doc_id, "tenant_id": tenant_id}
+        found = self._collection.get(where=chroma_where(filters), include=["metadatas", "documents"])
+        hits = [
+            SearchHit(chunk_id=str(m.get("chunk_id", i)), doc_id=doc_id, title=str(m.get("title", "")), url=str(m.get("url", "")), score=1.0, text=t or "", metadata=dict(m))
+            for i, m, t in zip(found["ids"], found["metadatas"], found["documents"])
+        ]
+        return sorted(hits, key=lambda hit: int(hit.metadata.get("chunk_index", 0)))
+    def document_sections(self, doc_id: str, tenant_id: str | None = None) -> dict[str, str]:
         """Section heading -> section text of one document (for drafting from an article's steps)."""
-        found = self._collection.get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+        filters = {"doc_id": doc_id} if tenant_id is None else {"doc_id": doc_id, "tenant_id": tenant_id}
+        found = self._collection.get(where=chroma_where(filters), include=["metadatas", "documents"])
         sections: dict[str, str] = {}
         for metadata, text in zip(found["metadatas"] or [], found["documents"] or []):
             body = (text or "").split("\n", 2)

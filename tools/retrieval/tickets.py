@@ -1,0 +1,67 @@
+"""Tickets in the ``tickets`` collection: what similar-ticket search and deduplication look at.
+
+Ticket text is redacted before it is stored: similar-ticket results are shown to other agents
+and other customers' cases, so a PESEL or an email from one ticket must not surface in another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from tools.pii import Redactor
+from tools.retrieval.documents import SourceDocument
+from tools.retrieval.hybrid import HybridCollection
+from tools.retrieval.store import IngestSummary
+
+TicketStatus = Literal["open", "in_progress", "resolved"]
+
+
+@dataclass(frozen=True)
+class TicketRecord:
+    ticket_id: str
+    tenant_id: str
+    title: str
+    description: str
+    status: TicketStatus
+    category: str = ""
+    subcategory: str = ""
+    priority: str = ""
+    resolution: str = ""
+    resolved_by: str = ""
+    resolved_at: str = ""
+
+
+def ticket_title(text: str, limit: int = 90) -> str:
+    """First sentence or line of a ticket, cut at a word boundary."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    for stop in (". ", "! ", "? "):
+        if stop in first:
+            first = first.split(stop, 1)[0]
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def index_ticket(collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord) -> IngestSummary:
+    """Upsert one ticket (re-indexing the same content changes nothing); resolved ones get a resolved_at."""
+    clean = (lambda text: redactor.redact(text).text) if redactor is not None else (lambda text: text)
+    resolved_at = ticket.resolved_at
+    if ticket.status == "resolved" and not resolved_at:
+        resolved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    metadata = {
+        "status": ticket.status,
+        "category": ticket.category,
+        "subcategory": ticket.subcategory,
+        "priority": ticket.priority,
+        "resolution": clean(ticket.resolution),
+        "resolved_by": ticket.resolved_by,
+        "resolved_at": resolved_at,
+    }
+    document = SourceDocument(
+        doc_id=ticket.ticket_id,
+        title=clean(ticket.title),
+        url="",
+        body=clean(ticket.description),
+        metadata={key: value for key, value in metadata.items() if value},
+    )
+    return collection.ingest([document], tenant_id=ticket.tenant_id)
