@@ -1,18 +1,21 @@
-"""``POST /api/v1/tickets/process`` (seed 001): triage one ticket through ``TriageWorkflow``."""
+"""``POST /api/v1/tickets/process`` (seed 001): triage one ticket through ``TriageWorkflow``; ticket updates."""
 
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import SettingsDep, TemporalDep, TenantDep
+from api.deps import SettingsDep, TemporalDep, TenantDep, ToolkitDep
 from api.errors import WorkflowFailedError, WorkflowTimeoutError
 from core.contracts import ProcessResponse, TicketInput, TriageRequest, TriageResult, to_ticket_output
+from tools.errors import InvalidInputError, NotFoundError
+from tools.retrieval.tickets import TicketRecord, index_ticket
 from workflows import TriageWorkflow, triage_workflow_id
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -96,3 +99,60 @@ async def processing_metrics(client: TemporalDep, tenant: TenantDep) -> Processi
         count(" AND ExecutionStatus IN ('Failed', 'TimedOut', 'Terminated')"),
     )
     return ProcessingMetrics(tenant_id=tenant, total=total, completed=completed, running=running, failed=failed)
+
+
+class TicketUpdate(BaseModel):
+    """Fields an agent changes on a ticket; a ticket set to ``resolved`` becomes a similar-ticket answer."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "in_progress", "resolved"]
+    resolution: str | None = Field(None, max_length=20_000, description="Required when status is resolved.")
+    resolved_by: str | None = Field(None, max_length=200)
+    category: str | None = Field(None, max_length=100)
+
+
+class TicketState(BaseModel):
+    ticket_id: str
+    status: str
+    category: str | None
+    resolution: str | None
+    resolved_at: str | None
+    resolved_by: str | None
+
+
+@router.patch("/{ticket_id}", response_model=TicketState, summary="Update a ticket's status and resolution")
+async def update_ticket(ticket_id: str, update: TicketUpdate, toolkit: ToolkitDep, tenant: TenantDep) -> TicketState:
+    """Re-indexes the ticket in the ``tickets`` collection (redacted); resolving it stamps
+    ``resolved_at`` and makes it show up in ``/v1/ai/similar-tickets`` with its resolution.
+    404 ``ticket_not_found`` for a ticket never triaged or ingested."""
+    if update.status == "resolved" and not (update.resolution or "").strip():
+        raise InvalidInputError("a resolved ticket needs a resolution", code="resolution_required")
+    collection = toolkit.retrieval.collection("tickets")
+    chunks = await asyncio.to_thread(collection.document_chunks, ticket_id, tenant)
+    if not chunks:
+        raise NotFoundError(f"ticket {ticket_id!r} is not indexed for this tenant", code="ticket_not_found")
+    meta = chunks[0].metadata
+    body = "\n".join(chunk.text.split("\n", 2)[-1] for chunk in chunks)
+    record = TicketRecord(
+        ticket_id=ticket_id,
+        tenant_id=tenant,
+        title=chunks[0].title,
+        description=body,
+        status=update.status,
+        category=update.category or str(meta.get("category", "")),
+        subcategory=str(meta.get("subcategory", "")),
+        priority=str(meta.get("priority", "")),
+        resolution=(update.resolution or "") if update.status == "resolved" else "",
+        resolved_by=(update.resolved_by or "") if update.status == "resolved" else "",
+    )
+    await asyncio.to_thread(index_ticket, collection, toolkit.redactor, record)
+    stored = (await asyncio.to_thread(collection.document_chunks, ticket_id, tenant))[0].metadata
+    return TicketState(
+        ticket_id=ticket_id,
+        status=str(stored.get("status")),
+        category=stored.get("category"),
+        resolution=stored.get("resolution"),
+        resolved_at=stored.get("resolved_at"),
+        resolved_by=stored.get("resolved_by"),
+    )

@@ -130,30 +130,36 @@ def test_heartbeat_raises_store_unavailable_when_the_port_stops_answering(
     assert raised.value.code == "store_unavailable"
 
 
-@pytest.mark.xfail(
-    reason="open_chroma_client('http') on a port with no server raises chromadb's ValueError at construction "
-    "(HttpClient checks the tenant); it is not translated into StoreUnavailableError",
-    strict=False,
-)
 def test_opening_a_client_on_a_wrong_port_raises_store_unavailable() -> None:
     with pytest.raises(StoreUnavailableError):
         open_chroma_client("http", None, "127.0.0.1", free_port())
 
 
-def test_toolkit_in_http_mode_uses_the_server(chroma_server: tuple[str, int], embedder: Any, tmp_path: Path) -> None:
+def test_toolkit_in_http_mode_uses_the_server(
+    chroma_server: tuple[str, int], embedder: Any, http_store: ChromaKnowledgeStore, tmp_path: Path
+) -> None:
+    """build_toolkit with TRIAGE_CHROMA_MODE=http reads and seeds collections on the server.
+
+    Its knowledge_base is the collection ``http_store`` already filled through another client (so the
+    articles are not embedded a second time and seeding finds them unchanged); every other collection
+    it has gets a fresh run-unique name and is seeded from empty.
+    """
     host, port = chroma_server
-    # Every Chroma collection name the settings have (kb_collection, ...) gets a run-unique prefix.
     prefix = f"toolkit_{uuid.uuid4().hex[:8]}"
     names = {field: f"{prefix}_{info.default}" for field, info in Settings.model_fields.items() if field.endswith("_collection")}
+    names["kb_collection"] = http_store.name
     settings = Settings(state_dir=tmp_path / "state", chroma_mode="http", chroma_host=host, chroma_port=port, **names)
+    kb_chunks = http_store.count()
+
     toolkit = build_toolkit(settings, embedder=embedder)
     toolkit.kb_store.heartbeat()
-    assert toolkit.kb_store.count() == 0
+    assert toolkit.kb_store.count() == kb_chunks > 0, "the toolkit does not see the server's knowledge base"
 
     seed_knowledge_base(toolkit)
 
-    assert toolkit.kb_store.count() > 0
-    assert not settings.chroma_path.exists(), "http mode must not create an embedded Chroma store"
-    on_server = open_chroma_client("http", None, host, port).get_collection(settings.kb_collection)
-    assert on_server.count() == toolkit.kb_store.count()
+    assert toolkit.kb_store.count() == kb_chunks, "unchanged articles were written again"
     assert toolkit.kb_store.search("ORA-12541 TNS no listener", limit=1)[0].doc_id == "KB-1008"
+    assert not settings.chroma_path.exists(), "http mode must not create an embedded Chroma store"
+    server = open_chroma_client("http", None, host, port)
+    seeded = {c.name: c.count() for c in server.list_collections() if c.name.startswith(prefix)}
+    assert all(count > 0 for count in seeded.values()), seeded

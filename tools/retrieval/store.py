@@ -26,7 +26,10 @@ def open_chroma_client(mode: str, path: Path | None = None, host: str = "localho
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if mode == "http":
-        return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        try:
+            return chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        except Exception as exc:  # chromadb raises ValueError when the server does not answer
+            raise StoreUnavailableError(f"Chroma server at {host}:{port} is not reachable: {exc}") from exc
     if path is None:
         return chromadb.EphemeralClient(settings=chroma_settings)
     path.mkdir(parents=True, exist_ok=True)
@@ -47,6 +50,9 @@ class SearchHit:
     metadata: dict[str, Any]
     similarity: float = 0.0
     lexical: float = 0.0
+
+
+EMBED_BATCH = 64
 
 
 def storage_id(tenant_id: str, chunk_id: str) -> str:
@@ -100,24 +106,44 @@ class ChromaKnowledgeStore:
     ) -> IngestSummary:
         """Upsert documents; unchanged ones (same content hash) are skipped, changed ones replaced.
 
-        A document is identified by (tenant, doc id): two tenants may both have a KB-1001.
+        A document is identified by (tenant, doc id): two tenants may both have a KB-1001. The
+        tenant's content hashes are read once, and new chunks are embedded in batches of
+        ``EMBED_BATCH`` (one model call per batch instead of one per document).
         """
-        added = replaced = unchanged = written = 0
         documents = list(documents)
-        for document in documents:
+        stored: dict[str, tuple[list[str], set[str]]] = {}
+        existing = self._collection.get(where={"tenant_id": tenant_id}, include=["metadatas"])
+        for chunk_id, metadata in zip(existing["ids"], existing["metadatas"] or []):
+            ids, hashes = stored.setdefault(str(metadata.get("doc_id")), ([], set()))
+            ids.append(chunk_id)
+            hashes.add(str(metadata.get("content_hash")))
+        added = replaced = unchanged = written = 0
+        pending: list[Chunk] = []
+
+        def flush() -> None:
+            nonlocal pending, written
+            written += self._write(pending)
             if progress is not None:
-                progress(1)
-            existing = self._collection.get(where=chroma_where({"doc_id": document.doc_id, "tenant_id": tenant_id}), include=["metadatas"])
-            hashes = {m.get("content_hash") for m in (existing["metadatas"] or [])}
-            if existing["ids"] and hashes == {document.content_hash}:
+                progress(len({chunk.doc_id for chunk in pending}))
+            pending = []
+
+        for document in documents:
+            ids, hashes = stored.get(document.doc_id, ([], set()))
+            if ids and hashes == {document.content_hash}:
                 unchanged += 1
+                if progress is not None:
+                    progress(1)
                 continue
-            if existing["ids"]:
-                self._collection.delete(ids=existing["ids"])
+            if ids:
+                self._collection.delete(ids=ids)
                 replaced += 1
             else:
                 added += 1
-            written += self._write(chunk_document(document, tenant_id))
+            pending.extend(chunk_document(document, tenant_id))
+            if len(pending) >= EMBED_BATCH:
+                flush()
+        if pending:
+            flush()
         return IngestSummary(len(documents), added, replaced, unchanged, written)
 
     def _write(self, chunks: list[Chunk]) -> int:

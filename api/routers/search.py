@@ -1,0 +1,190 @@
+"""Search endpoints: semantic (hybrid) search, similar tickets (seed 002), article suggestions (seed 004).
+
+Like the entity endpoints these read the shared toolkit directly: a search has no state to make
+durable, and a workflow round trip would add ~100 ms to every keystroke-driven query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import TenantDep, ToolkitDep
+from tools.errors import NotFoundError
+from tools.retrieval import SearchHit
+from tools.retrieval.lexical import tokenize
+
+router = APIRouter(tags=["search"])
+
+_INTERNAL_KEYS = {"content_hash", "tenant_id", "chunk_index", "doc_id"}
+FilterValue = str | int | float | bool | list[str | int | float | bool]
+
+
+class SemanticSearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(min_length=1, max_length=10_000, description="Natural-language query, error code, hostname...")
+    collection: Literal["tickets", "knowledge_base", "runbooks"]
+    limit: int = Field(10, ge=1, le=100)
+    threshold: float = Field(0.5, ge=0, le=1, description="Minimum score (0..1) of the chosen mode.")
+    filters: dict[str, FilterValue] | None = Field(None, description='Metadata equality filters, e.g. {"status": "resolved"}; a list means any of.')
+    mode: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="hybrid: dense + BM25 by reciprocal rank fusion (1.0 = first in both, 0.5 = first in one); dense: cosine; lexical: BM25 relative to the best."
+    )
+
+
+class SearchResult(BaseModel):
+    id: str
+    score: float
+    payload: dict[str, Any]
+
+
+class SemanticSearchResponse(BaseModel):
+    query: str
+    collection: str
+    results: list[SearchResult]
+    total_found: int
+    search_time_ms: int
+
+
+class SimilarTicketsRequest(BaseModel):
+    ticketId: str = Field(min_length=1, max_length=128)
+    limit: int = Field(5, ge=1, le=20)
+    status: Literal["resolved", "open", "in_progress", "all"] = "resolved"
+
+
+class SimilarTicket(BaseModel):
+    id: str
+    title: str
+    similarity: float
+    status: str
+    category: str | None = None
+    resolution: str | None = None
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+
+
+class SimilarTicketsResponse(BaseModel):
+    ticketId: str
+    similar: list[SimilarTicket]
+    search_time_ms: int
+
+
+class SuggestArticlesInput(BaseModel):
+    ticketId: str = Field(min_length=1, max_length=128)
+
+
+class SuggestArticlesRequest(BaseModel):
+    """tRPC envelope of seed 004: ``{"json": {"ticketId": ...}}``."""
+
+    json_: SuggestArticlesInput = Field(alias="json")
+
+
+def _best_per_document(hits: list[SearchHit]) -> list[SearchHit]:
+    seen: set[str] = set()
+    kept = []
+    for hit in hits:
+        if hit.doc_id not in seen:
+            seen.add(hit.doc_id)
+            kept.append(hit)
+    return kept
+
+
+def _payload(hit: SearchHit) -> dict[str, Any]:
+    payload = {key: value for key, value in hit.metadata.items() if key not in _INTERNAL_KEYS}
+    payload.update(title=hit.title, chunk_id=hit.chunk_id, similarity=hit.similarity, snippet=hit.text[:300])
+    if hit.url:
+        payload["url"] = hit.url
+    return payload
+
+
+def _ticket_text(toolkit: ToolkitDep, ticket_id: str, tenant: str) -> str:
+    chunks = toolkit.retrieval.collection("tickets").document_chunks(ticket_id, tenant)
+    if not chunks:
+        raise NotFoundError(f"ticket {ticket_id!r} is not indexed for this tenant", code="ticket_not_found")
+    return "\n".join(chunk.text for chunk in chunks)
+
+
+@router.post("/v1/ai/search/semantic", response_model=SemanticSearchResponse, summary="Hybrid search over a collection")
+async def semantic_search(body: SemanticSearchRequest, toolkit: ToolkitDep, tenant: TenantDep) -> SemanticSearchResponse:
+    """Dense vectors + BM25 fused by reciprocal rank fusion, one result per document (its best
+    chunk), scoped to the caller's tenant. Lexical matching keeps exact error codes and hostnames
+    (ORA-12541, srv-prod-db-03) on top where embeddings alone blur them."""
+    started = time.perf_counter()
+    filters = {**(body.filters or {}), "tenant_id": tenant}
+    collection = toolkit.retrieval.collection(body.collection)
+    hits = await asyncio.to_thread(collection.search, body.query, body.limit * 3, filters, body.threshold, body.mode)
+    results = [SearchResult(id=hit.doc_id, score=hit.score, payload=_payload(hit)) for hit in _best_per_document(hits)[: body.limit]]
+    return SemanticSearchResponse(
+        query=body.query,
+        collection=body.collection,
+        results=results,
+        total_found=len(results),
+        search_time_ms=round((time.perf_counter() - started) * 1000),
+    )
+
+
+@router.post("/v1/ai/similar-tickets", response_model=SimilarTicketsResponse, summary="Tickets similar to a given one")
+async def similar_tickets(body: SimilarTicketsRequest, toolkit: ToolkitDep, tenant: TenantDep) -> SimilarTicketsResponse:
+    """The ticket's indexed title and description are searched against the tenant's other
+    tickets; resolved ones carry their resolution for reuse. 404 ``ticket_not_found`` for a
+    ticket that was never triaged or ingested."""
+    started = time.perf_counter()
+    text = await asyncio.to_thread(_ticket_text, toolkit, body.ticketId, tenant)
+    filters: dict[str, Any] = {"tenant_id": tenant}
+    if body.status != "all":
+        filters["status"] = body.status
+    collection = toolkit.retrieval.collection("tickets")
+    hits = await asyncio.to_thread(collection.search, text, (body.limit + 1) * 3, filters, 0.0, "hybrid")
+    similar = [
+        SimilarTicket(
+            id=hit.doc_id,
+            title=hit.title,
+            similarity=hit.score,
+            status=str(hit.metadata.get("status", "")),
+            category=hit.metadata.get("category"),
+            resolution=hit.metadata.get("resolution"),
+            resolved_at=hit.metadata.get("resolved_at"),
+            resolved_by=hit.metadata.get("resolved_by"),
+        )
+        for hit in _best_per_document(hits)
+        if hit.doc_id != body.ticketId
+    ][: body.limit]
+    return SimilarTicketsResponse(ticketId=body.ticketId, similar=similar, search_time_ms=round((time.perf_counter() - started) * 1000))
+
+
+def _reason(ticket_text: str, hit: SearchHit) -> str:
+    """One line on why an article fits: the distinctive words it shares with the ticket."""
+    ticket_terms = {t for t in tokenize(ticket_text) if not t.endswith("~") and len(t) > 3 and not t.isdigit()}
+    chunk_terms = set(tokenize(hit.text))
+    shared = sorted(ticket_terms & chunk_terms, key=lambda term: (-len(term), term))[:3]
+    section = str(hit.metadata.get("section") or "the article")
+    if shared:
+        return f"Mentions {', '.join(repr(term) for term in shared)} in '{section}'"
+    return f"Describes a closely related problem in '{section}'"
+
+
+@router.post("/api/trpc/ai.suggestArticles", summary="Knowledge-base articles for a ticket (seed 004)")
+async def suggest_articles(body: SuggestArticlesRequest, toolkit: ToolkitDep, tenant: TenantDep) -> dict[str, Any]:
+    """Published articles only, best first, each with a relevance (0..1) and a one-line reason."""
+    ticket_text = await asyncio.to_thread(_ticket_text, toolkit, body.json_.ticketId, tenant)
+    kb = toolkit.kb_store
+    hits = await asyncio.to_thread(kb.search, ticket_text, 15, {"status": "published", "tenant_id": tenant}, 0.0, "hybrid")
+    suggestions = []
+    for hit in _best_per_document(hits)[:5]:
+        sections = await asyncio.to_thread(kb.document_sections, hit.doc_id, tenant)
+        content = "\n\n".join(f"## {heading}\n{text}" for heading, text in sections.items())
+        suggestions.append(
+            {
+                "articleId": hit.doc_id,
+                "relevance": hit.score,
+                "reasoning": _reason(ticket_text, hit),
+                "article": {"id": hit.doc_id, "title": hit.title, "url": hit.url, "content": re.sub(r"\n{3,}", "\n\n", content)},
+            }
+        )
+    return {"result": {"data": {"json": {"suggestions": suggestions}}}}

@@ -1,0 +1,117 @@
+"""``triage-desk``: command-line tools for operators.
+
+    triage-desk ingest PATH --collection knowledge_base [--tenant demo]
+    triage-desk search "ORA-12541 on srv-prod-db-03" --collection knowledge_base [--mode hybrid]
+
+Both use the same settings (``TRIAGE_*``) as the worker and the API, so with
+``TRIAGE_CHROMA_MODE=http`` they write to and read from the Chroma server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from core.settings import get_settings
+from tools.errors import TriageError
+from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_documents, open_chroma_client
+from tools.retrieval.loaders import SUFFIXES
+
+
+def _catalog() -> RetrievalCatalog:
+    from agents.registry import build_embedder
+
+    settings = get_settings()
+    client = open_chroma_client(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
+    return RetrievalCatalog(client, build_embedder(settings), settings.lexical_dir, settings.collection_names)
+
+
+def ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    settings = get_settings()
+    tenant = args.tenant or settings.default_tenant
+    documents = load_documents(Path(args.path))
+    if not documents:
+        print(f"nothing to ingest: no {', '.join(SUFFIXES)} files under {args.path}", file=sys.stderr)
+        return 1
+    if args.collection == "tickets" and not args.no_redact:
+        from agents.registry import build_entity_extractor
+        from tools.pii import Redactor
+        from tools.retrieval.documents import SourceDocument
+
+        redactor = Redactor(build_entity_extractor(settings))
+        documents = [
+            SourceDocument(d.doc_id, redactor.redact(d.title).text, d.url, redactor.redact(d.body).text,
+                           {k: redactor.redact(v).text if k == "resolution" else v for k, v in d.metadata.items()})
+            for d in tqdm(documents, desc="redacting", unit="doc", disable=args.quiet)
+        ]
+    collection = _catalog().collection(args.collection)
+    started = time.perf_counter()
+    with tqdm(total=len(documents), desc=f"ingesting into {args.collection}", unit="doc", disable=args.quiet) as bar:
+        summary = collection.ingest(documents, tenant_id=tenant, progress=bar.update)
+    collection.refresh_lexical()
+    elapsed = time.perf_counter() - started
+    print(
+        f"{args.collection} (tenant {tenant}): {summary.documents} documents — {summary.added} added, "
+        f"{summary.replaced} replaced, {summary.unchanged} unchanged; {summary.chunks_written} chunks written; "
+        f"{collection.count()} chunks in the collection; {elapsed:.1f} s"
+    )
+    return 0
+
+
+def search(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    filters = {"tenant_id": args.tenant or settings.default_tenant}
+    hits = _catalog().collection(args.collection).search(args.query, args.limit, filters, args.threshold, args.mode)
+    if not hits:
+        print("no results")
+    for hit in hits:
+        print(f"{hit.score:5.3f}  cos {hit.similarity:5.3f}  bm25 {hit.lexical:6.2f}  {hit.chunk_id:<16} {hit.title}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="triage-desk", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest_cmd = commands.add_parser(
+        "ingest",
+        help="load Markdown/HTML/text/JSONL into a collection",
+        description="Chunk documents by headings (overlapping windows for long sections), embed them and upsert "
+        "them idempotently: an unchanged document is skipped, a changed one replaces its chunks. "
+        "Markdown may carry YAML front matter (doc_id, title, url, status, category...); HTML <meta name=...> "
+        "tags become metadata; each JSONL line is one document (id/doc_id, title, body/description/text...). "
+        "Ticket text is redacted before it is stored unless --no-redact.",
+    )
+    ingest_cmd.add_argument("path", help="a file or a directory (searched recursively)")
+    ingest_cmd.add_argument("--collection", required=True, choices=COLLECTIONS)
+    ingest_cmd.add_argument("--tenant", help="tenant id stored on every chunk (default: TRIAGE_DEFAULT_TENANT)")
+    ingest_cmd.add_argument("--no-redact", action="store_true", help="store ticket text as is")
+    ingest_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest_cmd.set_defaults(handler=ingest)
+
+    search_cmd = commands.add_parser("search", help="query a collection (to check what ingest did)")
+    search_cmd.add_argument("query")
+    search_cmd.add_argument("--collection", default="knowledge_base", choices=COLLECTIONS)
+    search_cmd.add_argument("--tenant")
+    search_cmd.add_argument("--limit", type=int, default=5)
+    search_cmd.add_argument("--threshold", type=float, default=0.0)
+    search_cmd.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    search_cmd.set_defaults(handler=search)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except TriageError as exc:
+        print(f"error [{exc.code}]: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""Search, similar tickets, article suggestions and ticket updates over HTTP, on the real model,
+Chroma and BM25, with the demo content seeded as the worker seeds it."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+
+async def test_semantic_search_puts_the_exact_error_code_first(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post(
+        "/v1/ai/search/semantic", json={"query": "ORA-12541 on srv-prod-db-03", "collection": "knowledge_base", "limit": 3}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["collection"] == "knowledge_base" and body["total_found"] == len(body["results"]) >= 1
+    assert body["results"][0]["id"] == "KB-1008"
+    assert all(0 <= r["score"] <= 1 for r in body["results"])
+    assert [r["score"] for r in body["results"]] == sorted((r["score"] for r in body["results"]), reverse=True)
+    top = body["results"][0]["payload"]
+    assert top["title"] and top["chunk_id"].startswith("KB-1008-c-") and "tenant_id" not in top
+    assert isinstance(body["search_time_ms"], int)
+
+
+async def test_semantic_search_over_tickets_with_filters_and_runbooks(api_client: httpx.AsyncClient) -> None:
+    tickets = await api_client.post(
+        "/v1/ai/search/semantic",
+        json={"query": "Oracle database connection timeout on production server", "collection": "tickets", "limit": 5,
+              "threshold": 0.3, "filters": {"status": "resolved"}},
+    )
+    assert tickets.status_code == 200, tickets.text
+    results = tickets.json()["results"]
+    assert results and all(r["payload"]["status"] == "resolved" and r["payload"]["resolution"] for r in results)
+    runbooks = await api_client.post("/v1/ai/search/semantic", json={"query": "restart the oracle listener", "collection": "runbooks"})
+    assert runbooks.json()["results"][0]["id"] == "RB-2001"
+
+
+async def test_semantic_search_modes_and_tenant_isolation(api_client: httpx.AsyncClient) -> None:
+    for mode in ("dense", "lexical", "hybrid"):
+        response = await api_client.post(
+            "/v1/ai/search/semantic", json={"query": "0x80070005 access denied", "collection": "knowledge_base", "mode": mode, "threshold": 0}
+        )
+        assert response.json()["results"][0]["id"] == "KB-1015", mode
+    other = await api_client.post(
+        "/v1/ai/search/semantic", json={"query": "ORA-12541", "collection": "knowledge_base", "threshold": 0},
+        headers={"X-Tenant-ID": "another-tenant"},
+    )
+    assert other.status_code == 200 and other.json()["results"] == []
+
+
+async def test_semantic_search_rejects_bad_requests(api_client: httpx.AsyncClient) -> None:
+    unknown = await api_client.post("/v1/ai/search/semantic", json={"query": "vpn", "collection": "wiki"})
+    assert unknown.status_code == 422 and "collection" in unknown.text
+    too_many = await api_client.post("/v1/ai/search/semantic", json={"query": "vpn", "collection": "tickets", "limit": 101})
+    assert too_many.status_code == 422 and "limit" in too_many.text
+    empty = await api_client.post("/v1/ai/search/semantic", json={"query": "", "collection": "tickets"})
+    assert empty.status_code == 422
+
+
+async def test_similar_tickets_return_resolutions_and_404_for_unknown(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": "TKT-H-0001", "limit": 3})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ticketId"] == "TKT-H-0001" and 1 <= len(body["similar"]) <= 3
+    assert "TKT-H-0001" not in [s["id"] for s in body["similar"]]
+    first = body["similar"][0]
+    assert first["status"] == "resolved" and first["resolution"] and first["resolved_at"] and first["resolved_by"]
+    assert "ORA-12541" in first["title"] or "Oracle" in first["title"] or "listener" in (first["resolution"] or "").lower()
+    missing = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": "TKT-DOES-NOT-EXIST"})
+    assert missing.status_code == 404 and missing.json()["detail"]["code"] == "ticket_not_found"
+    bad = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": "TKT-H-0001", "limit": 21})
+    assert bad.status_code == 422
+    bad_status = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": "TKT-H-0001", "status": "closed"})
+    assert bad_status.status_code == 422
+
+
+async def test_article_suggestions_are_published_with_reasons(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post("/api/trpc/ai.suggestArticles", json={"json": {"ticketId": "TKT-H-0001"}})
+    assert response.status_code == 200, response.text
+    suggestions = response.json()["result"]["data"]["json"]["suggestions"]
+    assert suggestions[0]["articleId"] == "KB-1008"
+    for suggestion in suggestions:
+        assert 0 <= suggestion["relevance"] <= 1 and suggestion["reasoning"] and suggestion["article"]["content"]
+        assert suggestion["articleId"] not in ("KB-1019", "KB-1035")  # drafts
+
+
+async def test_a_triaged_ticket_is_indexed_and_resolving_it_makes_it_an_answer(api_client: httpx.AsyncClient) -> None:
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    message = "Printer PRN-WAW-3F-01 on the third floor shows offline in Windows, nobody can print since the morning."
+    processed = await api_client.post(
+        "/api/v1/tickets/process",
+        json={"ticket_id": ticket_id, "raw_message": message, "customer_name": "Ola", "customer_email": "ola@example.com"},
+    )
+    assert processed.status_code == 200, processed.text
+    found = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": ticket_id, "status": "all"})
+    assert found.status_code == 200
+
+    resolve_without_text = await api_client.patch(f"/api/v1/tickets/{ticket_id}", json={"status": "resolved"})
+    assert resolve_without_text.status_code == 400 and resolve_without_text.json()["detail"]["code"] == "resolution_required"
+    resolved = await api_client.patch(
+        f"/api/v1/tickets/{ticket_id}",
+        json={"status": "resolved", "resolution": "Re-added the printer queue on print server; spooler restarted.", "resolved_by": "k.nowak"},
+    )
+    assert resolved.status_code == 200, resolved.text
+    assert resolved.json()["status"] == "resolved" and resolved.json()["resolved_at"]
+
+    search = await api_client.post(
+        "/v1/ai/search/semantic",
+        json={"query": "PRN-WAW-3F-01 offline", "collection": "tickets", "threshold": 0, "filters": {"status": "resolved"}},
+    )
+    hit = next(r for r in search.json()["results"] if r["id"] == ticket_id)
+    assert hit["payload"]["resolved_by"] == "k.nowak" and "spooler" in hit["payload"]["resolution"]
+    missing = await api_client.patch("/api/v1/tickets/NOPE-1", json={"status": "open"})
+    assert missing.status_code == 404
