@@ -60,7 +60,10 @@ class OpenAICompatibleEmbedder:
     def __init__(self, model: str, base_url: str | None, api_key: str | None, dimension: int) -> None:
         from langchain_openai import OpenAIEmbeddings
 
-        self._client = OpenAIEmbeddings(model=model, base_url=base_url, api_key=api_key or "unused", max_retries=0)
+        # check_embedding_ctx_length would make tiktoken download its encodings at run time; send text as is.
+        self._client = OpenAIEmbeddings(
+            model=model, base_url=base_url, api_key=api_key or "unused", max_retries=0, check_embedding_ctx_length=False
+        )
         self._dimension = dimension
 
     @property
