@@ -18,6 +18,7 @@ import uvicorn
 
 from api.main import create_app
 from tools.logging_setup import configure_logging
+from tools.pii.log_scrubber import install_log_scrubbing
 from core.settings import Settings, get_settings
 from worker import make_worker, prepare_toolkit
 from workflows.client import connect_temporal
@@ -66,6 +67,8 @@ async def serve(settings: Settings) -> None:
     worker = make_worker(client, settings)
     app = create_app(settings, temporal_client=client, toolkit=toolkit)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.api_host, port=settings.api_port, log_level="info"))
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # uvicorn set up its own handlers just now
+        install_log_scrubbing(logging.getLogger(name))
     async with worker:
         log.info("API on http://%s:%d (docs at /docs); try:", settings.api_host, settings.api_port)
         log.info(

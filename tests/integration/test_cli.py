@@ -1,0 +1,47 @@
+"""The ``triage-desk`` command: ingest is idempotent, replaces changed documents, reports clearly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import cli
+from core.settings import get_settings
+
+
+@pytest.fixture()
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_ingest_twice_then_change_then_search(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = cli_env / "docs"
+    docs.mkdir()
+    (docs / "KB-7001-printer.md").write_text(
+        "---\ndoc_id: KB-7001\ntitle: Printer PRN-7 offline\nstatus: published\n---\n# Printer\n\nPRN-7 shows offline.\n\n## Fix\nRestart the spooler.\n",
+        encoding="utf-8",
+    )
+    (docs / "vpn.html").write_text("<title>VPN</title><h1>VPN</h1><p>GlobalProtect cannot connect: re-enter the portal.</p>", encoding="utf-8")
+
+    assert cli.main(["ingest", str(docs), "--collection", "knowledge_base", "--tenant", "acme", "--quiet"]) == 0
+    assert "2 documents — 2 added, 0 replaced, 0 unchanged" in capsys.readouterr().out
+    assert cli.main(["ingest", str(docs), "--collection", "knowledge_base", "--tenant", "acme", "--quiet"]) == 0
+    assert "0 added, 0 replaced, 2 unchanged; 0 chunks written" in capsys.readouterr().out
+
+    (docs / "vpn.html").write_text("<title>VPN</title><h1>VPN</h1><p>Use the new portal vpn2.</p>", encoding="utf-8")
+    assert cli.main(["ingest", str(docs), "--collection", "knowledge_base", "--tenant", "acme", "--quiet"]) == 0
+    assert "0 added, 1 replaced, 1 unchanged" in capsys.readouterr().out
+
+    assert cli.main(["search", "PRN-7", "--tenant", "acme"]) == 0
+    assert "KB-7001-c-" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_ingest_reports_bad_input_with_a_code(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["ingest", str(cli_env / "missing"), "--collection", "runbooks"]) == 2
+    assert "error [invalid_input]" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["ingest", str(cli_env), "--collection", "wiki"])
