@@ -118,7 +118,8 @@ def test_log_filter_applies_to_formatted_arguments(caplog: pytest.LogCaptureFixt
     try:
         with caplog.at_level(logging.INFO, logger="triage.test.scrub"):
             logger.info("customer %s sent PESEL %s", "anna.nowak@acme.pl", "44051401359")
+            logger.warning("lookup failed: %s (%d tries)", ValueError("no account for PL61109010140000071219812874"), 3)
     finally:
         handler.filters.clear()
     assert "anna.nowak@acme.pl" not in caplog.text and "44051401359" not in caplog.text
-    assert "<EMAIL>" in caplog.text
+    assert "<EMAIL>" in caplog.text and "PL6110901014" not in caplog.text and "(3 tries)" in caplog.text

@@ -24,16 +24,29 @@ def scrub(text: str) -> str:
     return text
 
 
+def _scrub_value(value: object) -> object:
+    """Numbers stay numbers (for %d); anything else (an exception, a dict) is scrubbed as its text."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return scrub(value if isinstance(value, str) else str(value))
+
+
 class PiiScrubbingFilter(logging.Filter):
-    """A handler filter that formats the record once and stores the scrubbed message."""
+    """A handler filter that scrubs the message template, its string arguments and tracebacks.
+
+    Arguments are scrubbed in place rather than merged into the message, because some formatters
+    (uvicorn's access log) read ``record.args`` themselves.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string must not lose the log line
-            message = str(record.msg)
-        record.msg = scrub(message)
-        record.args = None
+        if isinstance(record.msg, str):
+            record.msg = scrub(record.msg)
+        elif record.msg is not None and not record.args:
+            record.msg = scrub(str(record.msg))
+        if isinstance(record.args, tuple):
+            record.args = tuple(_scrub_value(arg) for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: _scrub_value(value) for key, value in record.args.items()}
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
