@@ -107,6 +107,17 @@ class TokenUsage(BaseModel):
     cost: float = 0.0
 
 
+class SimilarTicket(BaseModel):
+    """A resolved ticket like this one (seed 002 ``similar_tickets``); text is stored redacted."""
+
+    id: str
+    title: str
+    similarity: float = Field(ge=0, le=1)
+    resolution: str = ""
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+
+
 class TriageResult(BaseModel):
     """Everything one triage run produced; the workflow's result."""
 
@@ -117,6 +128,7 @@ class TriageResult(BaseModel):
     priority: Priority
     entities: list[Entity]
     citations: list[Citation]
+    similar_tickets: list[SimilarTicket] = []
     answer_draft: AnswerDraft
     policy_check: PolicyCheck
     routing: Routing

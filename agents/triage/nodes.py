@@ -23,7 +23,9 @@ from core.contracts import (
     PolicyCheck,
     Priority,
     Routing,
+    SimilarTicket,
     TokenUsage,
+    TriageRequest,
 )
 from tools.classification import detect_language, detect_sentiment
 from tools.retrieval.tickets import TicketRecord, index_ticket, ticket_title
@@ -108,7 +110,36 @@ async def retrieve(state: TriageState) -> dict[str, Any]:
         )
         if len(citations) == settings.retrieval_top_k:
             break
-    return {"citations": citations}
+    return {"citations": citations, "similar_tickets": await _similar_resolved_tickets(request)}
+
+
+async def _similar_resolved_tickets(request: TriageRequest) -> list[dict[str, Any]]:
+    """The tenant's resolved tickets most like this one, by hybrid search, at least min-score similar."""
+    toolkit = get_toolkit()
+    settings = toolkit.settings
+    hits = await asyncio.to_thread(
+        toolkit.retrieval.collection("tickets").search,
+        request.raw_message,
+        settings.similar_tickets_top_k * 3,
+        {"status": "resolved", "tenant_id": request.tenant_id},
+    )
+    similar: list[dict[str, Any]] = []
+    for hit in hits:
+        if hit.doc_id == request.ticket_id or hit.similarity < settings.retrieval_min_score or any(t["id"] == hit.doc_id for t in similar):
+            continue
+        similar.append(
+            SimilarTicket(
+                id=hit.doc_id,
+                title=hit.title,
+                similarity=hit.similarity,
+                resolution=str(hit.metadata.get("resolution", "")),
+                resolved_at=hit.metadata.get("resolved_at"),
+                resolved_by=hit.metadata.get("resolved_by"),
+            ).model_dump()
+        )
+        if len(similar) == settings.similar_tickets_top_k:
+            break
+    return similar
 
 
 async def draft(state: TriageState) -> dict[str, Any]:

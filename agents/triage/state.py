@@ -17,6 +17,7 @@ from core.contracts import (
     PolicyCheck,
     Priority,
     Routing,
+    SimilarTicket,
     TokenUsage,
     TriageRequest,
     TriageResult,
@@ -32,6 +33,8 @@ class TriageState(TypedDict, total=False):
     """``Entity`` list sorted by position (extract_entities)."""
     citations: list[dict[str, Any]]
     """``Citation`` list, best first; only ids and short fields, never article bodies (retrieve)."""
+    similar_tickets: list[dict[str, Any]]
+    """``SimilarTicket`` list: the tenant's resolved tickets most like this one (retrieve)."""
     priority: dict[str, Any]
     """``Priority``: P1..P5, impact, urgency, SLA (prioritize)."""
     answer_draft: dict[str, Any]
@@ -63,6 +66,7 @@ def assemble_result(state: TriageState, timestamp: datetime, workflow_id: str) -
         priority=Priority.model_validate(state["priority"]),
         entities=[Entity.model_validate(e) for e in state.get("entities", [])],
         citations=[Citation.model_validate(c) for c in state.get("citations", [])],
+        similar_tickets=[SimilarTicket.model_validate(t) for t in state.get("similar_tickets", [])],
         answer_draft=AnswerDraft.model_validate(state["answer_draft"]),
         policy_check=PolicyCheck.model_validate(state["policy_check"]),
         routing=Routing.model_validate(state["routing"]),

@@ -113,3 +113,21 @@ async def test_a_triaged_ticket_is_indexed_and_resolving_it_makes_it_an_answer(a
     assert hit["payload"]["resolved_by"] == "k.nowak" and "spooler" in hit["payload"]["resolution"]
     missing = await api_client.patch("/api/v1/tickets/NOPE-1", json={"status": "open"})
     assert missing.status_code == 404
+
+
+async def test_triage_result_lists_similar_resolved_tickets(api_client: httpx.AsyncClient, temporal_client, integration_settings) -> None:  # type: ignore[no-untyped-def]
+    from core.contracts import TriageResult
+    from workflows import triage_workflow_id
+
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    message = "Since this morning every connection to srv-prod-db-03 fails with ORA-12541 TNS no listener, reports are down."
+    processed = await api_client.post(
+        "/api/v1/tickets/process",
+        json={"ticket_id": ticket_id, "raw_message": message, "customer_name": "Jan", "customer_email": "jan@example.com"},
+    )
+    assert processed.status_code == 200, processed.text
+    handle = temporal_client.get_workflow_handle(triage_workflow_id(integration_settings.default_tenant, ticket_id), result_type=TriageResult)
+    result = await handle.result()
+    ids = [t.id for t in result.similar_tickets]
+    assert {"TKT-H-0001", "TKT-H-0002"} & set(ids[:2]), ids
+    assert all(t.resolution and 0 <= t.similarity <= 1 for t in result.similar_tickets)

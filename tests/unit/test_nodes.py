@@ -140,3 +140,15 @@ async def test_record_ticket_indexes_the_ticket_redacted(installed_toolkit: Tria
     [chunk] = installed_toolkit.retrieval.collection("tickets").document_chunks(state["request"]["ticket_id"], "demo")
     assert "44051401359" not in chunk.text and "<PESEL_1>" in chunk.text
     assert chunk.metadata["status"] == update["ticket_status"]
+
+
+async def test_retrieve_finds_similar_resolved_tickets(installed_toolkit: TriageToolkit) -> None:
+    from tools.retrieval.tickets import TicketRecord, index_ticket
+
+    tickets = installed_toolkit.retrieval.collection("tickets")
+    index_ticket(tickets, None, TicketRecord("OLD-1", "demo", "VPN GlobalProtect cannot connect", "VPN GlobalProtect gateway cannot connect from home", "resolved", resolution="Re-enrolled the certificate", resolved_by="it"))
+    index_ticket(tickets, None, TicketRecord("OLD-2", "demo", "VPN GlobalProtect cannot connect", "VPN GlobalProtect gateway cannot connect", "open"))
+    update = await nodes.retrieve(_state("My VPN GlobalProtect cannot connect to the gateway since today"))
+    ids = [t["id"] for t in update["similar_tickets"]]
+    assert ids and ids[0] == "OLD-1" and "OLD-2" not in ids  # open tickets are not answers
+    assert update["similar_tickets"][0]["resolution"] == "Re-enrolled the certificate"
