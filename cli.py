@@ -25,7 +25,7 @@ def _catalog() -> RetrievalCatalog:
 
     settings = get_settings()
     client = open_chroma_client(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
-    return RetrievalCatalog(client, build_embedder(settings), settings.lexical_dir, settings.collection_names)
+    return RetrievalCatalog(client, build_embedder(settings), settings.lexical_dir, settings.collection_names, settings.lexical_refresh_seconds)
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -52,7 +52,7 @@ def ingest(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with tqdm(total=len(documents), desc=f"ingesting into {args.collection}", unit="doc", disable=args.quiet) as bar:
         summary = collection.ingest(documents, tenant_id=tenant, progress=bar.update)
-    collection.refresh_lexical()
+    collection.refresh_lexical(force=True)
     elapsed = time.perf_counter() - started
     print(
         f"{args.collection} (tenant {tenant}): {summary.documents} documents — {summary.added} added, "

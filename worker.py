@@ -48,7 +48,7 @@ def seed_knowledge_base(toolkit: TriageToolkit) -> None:
             continue
         collection = toolkit.retrieval.collection(name)
         summary = collection.ingest(load_documents(path), tenant_id=settings.default_tenant)
-        collection.refresh_lexical()
+        collection.refresh_lexical(force=True)
         log.info(
             "%s: %d documents (%d added, %d replaced, %d unchanged), %d chunks in store",
             name, summary.documents, summary.added, summary.replaced, summary.unchanged, collection.count(),

@@ -140,7 +140,7 @@ def latency(client: object, embedder: LocalSentenceEmbedder, lexical_root: Path,
         documents = [SourceDocument(f"DOC-{i}", text.splitlines()[0][:80] or f"doc {i}", "", text) for i, text in enumerate(texts[:size])]
         started = time.perf_counter()
         collection.ingest(documents, TENANT)
-        collection.refresh_lexical()
+        collection.refresh_lexical(force=True)
         print(f"{'':>8}  (ingested {collection.count()} chunks in {time.perf_counter() - started:.0f} s)")
         for mode in MODES:
             collection.search(queries[0], 10, {"tenant_id": TENANT}, mode=mode)  # type: ignore[arg-type]

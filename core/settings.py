@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     ticket_collection: str = Field("tickets", description="Chroma name of the tickets collection")
     retrieval_top_k: int = Field(3, ge=1, le=20)
     retrieval_min_score: float = Field(0.3, ge=0, le=1)
+    lexical_refresh_seconds: float = Field(10.0, ge=0, description="Least time between BM25 rebuilds after writes")
     similar_tickets_top_k: int = Field(3, ge=0, le=20, description="Similar resolved tickets in a triage result")
 
     # OpenAI-compatible endpoint (used by the ``openai`` embedding provider); drafting is offline for now

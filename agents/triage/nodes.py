@@ -9,6 +9,7 @@ state keys they own.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any
 
 from agents.registry import get_toolkit
@@ -93,11 +94,15 @@ async def retrieve(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     settings = toolkit.settings
     request = request_of(state)
+    vector = await asyncio.to_thread(toolkit.kb_store.embed_query, request.raw_message)  # shared by both searches
     hits = await asyncio.to_thread(
-        toolkit.kb_store.search,
-        request.raw_message,
-        settings.retrieval_top_k * 4,
-        {"status": "published", "tenant_id": request.tenant_id},
+        functools.partial(
+            toolkit.kb_store.search,
+            request.raw_message,
+            settings.retrieval_top_k * 4,
+            {"status": "published", "tenant_id": request.tenant_id},
+            vector=vector,
+        )
     )
     citations: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -110,18 +115,21 @@ async def retrieve(state: TriageState) -> dict[str, Any]:
         )
         if len(citations) == settings.retrieval_top_k:
             break
-    return {"citations": citations, "similar_tickets": await _similar_resolved_tickets(request)}
+    return {"citations": citations, "similar_tickets": await _similar_resolved_tickets(request, vector)}
 
 
-async def _similar_resolved_tickets(request: TriageRequest) -> list[dict[str, Any]]:
+async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list[dict[str, Any]]:
     """The tenant's resolved tickets most like this one, by hybrid search, at least min-score similar."""
     toolkit = get_toolkit()
     settings = toolkit.settings
     hits = await asyncio.to_thread(
-        toolkit.retrieval.collection("tickets").search,
-        request.raw_message,
-        settings.similar_tickets_top_k * 3,
-        {"status": "resolved", "tenant_id": request.tenant_id},
+        functools.partial(
+            toolkit.retrieval.collection("tickets").search,
+            request.raw_message,
+            settings.similar_tickets_top_k * 3,
+            {"status": "resolved", "tenant_id": request.tenant_id},
+            vector=vector,
+        )
     )
     similar: list[dict[str, Any]] = []
     for hit in hits:

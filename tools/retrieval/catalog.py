@@ -22,12 +22,20 @@ class RetrievalCatalog:
     ``lexical_root/<physical name>``.
     """
 
-    def __init__(self, client: Any, embedder: Embedder, lexical_root: Path | None, physical_names: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        embedder: Embedder,
+        lexical_root: Path | None,
+        physical_names: Mapping[str, str] | None = None,
+        refresh_interval_s: float = 10.0,
+    ) -> None:
         names = {name: name for name in COLLECTIONS} | dict(physical_names or {})
         self._collections = {
             name: HybridCollection(
                 ChromaKnowledgeStore(client, embedder, names[name]),
                 lexical_root / names[name] if lexical_root is not None else None,
+                refresh_interval_s,
             )
             for name in COLLECTIONS
         }

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal
 
 from tools.retrieval.documents import SourceDocument
-from tools.retrieval.lexical import LexicalIndex
+from tools.retrieval.lexical import LexicalIndex, matches_filters
 from tools.retrieval.store import ChromaKnowledgeStore, IngestSummary, SearchHit, storage_id
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
@@ -36,10 +37,13 @@ def reciprocal_rank_fusion(rankings: Iterable[list[str]], k: int = RRF_K) -> dic
 class HybridCollection:
     """One collection (knowledge_base, runbooks, tickets): Chroma for vectors and storage, BM25 beside it."""
 
-    def __init__(self, store: ChromaKnowledgeStore, lexical_dir: Path | None) -> None:
+    def __init__(self, store: ChromaKnowledgeStore, lexical_dir: Path | None, refresh_interval_s: float = 10.0) -> None:
         self.store = store
         self._lexical = LexicalIndex(lexical_dir)
         self._lexical_count = -1
+        self._dirty = True
+        self._last_refresh = float("-inf")
+        self._refresh_interval_s = refresh_interval_s
         self._refresh_lock = threading.Lock()
 
     @property
@@ -55,26 +59,32 @@ class HybridCollection:
     def refresh_lexical(self, force: bool = False) -> None:
         """Bring BM25 in line with Chroma: load the saved index if it matches, else rebuild.
 
-        Another process (the ingest CLI, a second worker) may have written to Chroma, so the
-        chunk count is compared on every search and a change triggers a refresh.
+        BM25 has no incremental update (IDF is corpus-wide), so a rebuild costs a pass over the
+        collection. Writes from this process mark the index dirty; writes from another process (the
+        ingest CLI, a second worker) show as a changed chunk count. Either way the rebuild happens
+        at most every ``refresh_interval_s`` on the search path, so indexing a ticket per triage run
+        stays cheap; meanwhile dense search already sees the new chunks. ``force`` rebuilds now.
         """
         count = self.store.count()
-        if not force and count == self._lexical_count:
-            return
-        with self._refresh_lock:
-            if not force and count == self._lexical_count:
+        if not force:
+            if not self._dirty and count == self._lexical_count:
                 return
+            if time.monotonic() - self._last_refresh < self._refresh_interval_s:
+                return
+        with self._refresh_lock:
+            self._dirty = False
+            self._last_refresh = time.monotonic()
             ids, texts, metadatas = self.store.all_chunks()
             fingerprint = LexicalIndex.fingerprint(ids, metadatas)
-            if force or not (self._lexical.is_current(fingerprint) or self._lexical.load(fingerprint)):
+            if not (self._lexical.is_current(fingerprint) or self._lexical.load(fingerprint)):
                 self._lexical.rebuild(ids, texts, metadatas)
                 log.info("BM25 index of %s rebuilt over %d chunks", self.name, len(ids))
             self._lexical_count = len(ids)
 
     def ingest(self, documents: Iterable[SourceDocument], tenant_id: str, progress: Callable[[int], None] | None = None) -> IngestSummary:
         summary = self.store.ingest(documents, tenant_id, progress)
-        if summary.added or summary.replaced or self._lexical_count != self.store.count():
-            self.refresh_lexical(force=True)
+        if summary.added or summary.replaced:
+            self._dirty = True
         return summary
 
     def search(
@@ -85,10 +95,15 @@ class HybridCollection:
         threshold: float = 0.0,
         mode: SearchMode = "hybrid",
         candidates: int | None = None,
+        vector: Any = None,
     ) -> list[SearchHit]:
-        """Best ``limit`` chunks whose mode score reaches ``threshold``; scores are 0..1."""
+        """Best ``limit`` chunks whose mode score reaches ``threshold``; scores are 0..1.
+
+        Pass ``vector`` (from :meth:`embed_query`) to search several collections with one embedding.
+        """
         depth = candidates or max(limit * 3, 30)
-        vector = self.store.embed_query(query) if mode != "lexical" else None
+        if vector is None and mode != "lexical":
+            vector = self.store.embed_query(query)
         dense = self.store.search(query, depth, filters, vector=vector) if mode != "lexical" else []
         lexical: list[tuple[str, float]] = []
         if mode != "dense":
@@ -111,9 +126,13 @@ class HybridCollection:
         hits = []
         for key, score in ranked:
             hit = dense_by_id.get(key) or fetched.get(key)
-            if hit is not None:
+            # BM25 filters on metadata as of its last rebuild; check the current metadata again.
+            if hit is not None and matches_filters(hit.metadata, filters):
                 hits.append(replace(hit, score=score, lexical=round(lexical_scores.get(key, 0.0), 4)))
         return hits
+
+    def embed_query(self, query: str) -> Any:
+        return self.store.embed_query(query)
 
     def document_sections(self, doc_id: str, tenant_id: str | None = None) -> dict[str, str]:
         return self.store.document_sections(doc_id, tenant_id)

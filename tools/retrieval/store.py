@@ -107,16 +107,19 @@ class ChromaKnowledgeStore:
         """Upsert documents; unchanged ones (same content hash) are skipped, changed ones replaced.
 
         A document is identified by (tenant, doc id): two tenants may both have a KB-1001. The
-        tenant's content hashes are read once, and new chunks are embedded in batches of
+        stored content hashes of the given documents are read in one query per 500, and new chunks are embedded in batches of
         ``EMBED_BATCH`` (one model call per batch instead of one per document).
         """
         documents = list(documents)
         stored: dict[str, tuple[list[str], set[str]]] = {}
-        existing = self._collection.get(where={"tenant_id": tenant_id}, include=["metadatas"])
-        for chunk_id, metadata in zip(existing["ids"], existing["metadatas"] or []):
-            ids, hashes = stored.setdefault(str(metadata.get("doc_id")), ([], set()))
-            ids.append(chunk_id)
-            hashes.add(str(metadata.get("content_hash")))
+        doc_ids = sorted({document.doc_id for document in documents})
+        for start in range(0, len(doc_ids), 500):  # only these documents' chunks, not the whole tenant
+            where = chroma_where({"tenant_id": tenant_id, "doc_id": doc_ids[start : start + 500]})
+            existing = self._collection.get(where=where, include=["metadatas"])
+            for chunk_id, metadata in zip(existing["ids"], existing["metadatas"] or []):
+                ids, hashes = stored.setdefault(str(metadata.get("doc_id")), ([], set()))
+                ids.append(chunk_id)
+                hashes.add(str(metadata.get("content_hash")))
         added = replaced = unchanged = written = 0
         pending: list[Chunk] = []
 
