@@ -125,7 +125,7 @@ async def main(runs: int, concurrency: int) -> None:
         p50, p95 = _percentiles(samples)
         print(f"{name:<32}{p50:>9.1f}{p95:>9.1f}{p50 / base_p50:>18.2f}x")
     t50 = _percentiles(on_temporal)[0]
-    print(f"\nTemporal overhead over in-process: {t50 - base_p50:.1f} ms at p50 ({(t50 - base_p50) / 5:.1f} ms per hop on the 5-hop critical path)")
+    print(f"\nTemporal overhead over in-process: {t50 - base_p50:.1f} ms at p50 ({(t50 - base_p50) / 6:.1f} ms per hop on the 6-hop critical path)")
     print(f"Throughput: {concurrency} concurrent tickets in {elapsed:.2f} s = {concurrency / elapsed:.2f} tickets/s")
 
 
