@@ -66,7 +66,7 @@ def build_embedder(settings: Settings, redactor: Redactor | None = None) -> Embe
 
 
 def build_entity_extractor(settings: Settings) -> EntityExtractor:
-    return EntityExtractor(software_list=settings.content_dir / "software.txt")
+    return EntityExtractor(software_list=settings.content_dir / "software.txt", id_patterns=settings.entity_id_patterns or None)
 
 
 def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_client: object | None = None) -> TriageToolkit:

@@ -67,7 +67,12 @@ class Settings(BaseSettings):
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
 
-    # Personal data
+    # Personal data and entities
+    entity_id_patterns: dict[str, str] = Field(
+        {},
+        description='Entity type -> regex for your own identifiers, e.g. {"ticket_id": "\\bHD-\\d{5}\\b", "order_id": "..."}; '
+        "empty: INC-/TKT-/REQ-/CHG-/SR- tickets and ORD-/RMA-/PO- orders.",
+    )
     redact_before_llm: bool = Field(
         True, description="Redact personal data before any text leaves for an LLM/embeddings provider; false disables it."
     )
@@ -87,6 +92,20 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("entity_id_patterns", mode="after")
+    @classmethod
+    def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for name, pattern in value.items():
+            if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", name):
+                raise ValueError(f"entity type {name!r} must be lower_snake_case")
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"TRIAGE_ENTITY_ID_PATTERNS[{name!r}] is not a valid regex: {exc}") from exc
+        return value
 
     @model_validator(mode="after")
     def _check_consistency(self) -> "Settings":

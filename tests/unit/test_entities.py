@@ -67,6 +67,10 @@ def test_invalid_number_without_context_is_not_a_pesel(entity_extractor: EntityE
     assert not [e for e in entity_extractor.extract("Reference 85010212345 attached") if e.type == "pesel"]
 
 
+def test_pesel_inside_a_longer_number_is_not_a_pesel(entity_extractor: EntityExtractor) -> None:
+    assert not [e for e in entity_extractor.extract("PESEL? No, account 9944051401359123 only") if e.type == "pesel"]
+
+
 def test_pesel_shaped_digits_inside_iban_are_not_a_pesel(entity_extractor: EntityExtractor) -> None:
     found = entity_extractor.extract("IBAN PL61109010140000071219812874 PESEL")
     assert [e.type for e in found] == ["iban"], found
@@ -97,3 +101,15 @@ def test_labeled_set_quality_floor(entity_extractor: EntityExtractor) -> None:
     assert report.micro.precision >= 0.95 and report.micro.recall >= 0.9, report.errors
     for kind in ("email", "phone", "iban", "credit_card", "pesel", "nip", "regon", "pl_id_card"):
         assert report.per_type[kind].recall == 1.0, (kind, report.errors)
+
+
+def test_id_patterns_come_from_settings(settings) -> None:  # type: ignore[no-untyped-def]
+    import pydantic
+
+    from agents.registry import build_entity_extractor
+
+    custom = settings.model_copy(update={"entity_id_patterns": {"ticket_id": r"\bHD-\d{5}\b", "asset_tag": r"\bAT\d{6}\b"}})
+    found = {(e.type, e.value) for e in build_entity_extractor(custom).extract("Ticket HD-12345 about laptop AT004512")}
+    assert {("ticket_id", "HD-12345"), ("asset_tag", "AT004512")} <= found
+    with pytest.raises(pydantic.ValidationError, match="not a valid regex"):
+        type(settings)(entity_id_patterns={"ticket_id": "(unclosed"})

@@ -104,6 +104,10 @@ def _apply_checksum(entity: ExtractedEntity, text: str) -> ExtractedEntity | Non
     checked = _CHECKED.get(entity.type)
     if checked is None:
         return entity
+    before = text[entity.start - 1 : entity.start]
+    after = text[entity.end : entity.end + 1]
+    if before.isdigit() or after.isdigit():  # a slice of a longer number (Presidio's PESEL regex has no \b)
+        return None
     validator, context = checked
     if validator(entity.value):
         return replace(entity, valid=True, confidence=max(entity.confidence, _VALID_CONFIDENCE))
@@ -173,6 +177,7 @@ class EntityExtractor:
             IbanRecognizer,
             IpRecognizer,
             PhoneRecognizer,
+            PlPeselRecognizer,
             SpacyRecognizer,
             UrlRecognizer,
         )
@@ -195,6 +200,7 @@ class EntityExtractor:
                 IpRecognizer(supported_language=language),
                 UrlRecognizer(supported_language=language),
                 CreditCardRecognizer(supported_language=language),
+                PlPeselRecognizer(supported_language=language),  # valid PESELs; ours adds mistyped ones next to "PESEL"
                 *build_custom_recognizers(language, software, id_patterns or DEFAULT_ID_PATTERNS),
             ):
                 patterns.add_recognizer(recognizer)
