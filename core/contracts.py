@@ -113,7 +113,7 @@ class SimilarTicket(BaseModel):
     id: str
     title: str
     similarity: float = Field(ge=0, le=1)
-    resolution: str = ""
+    resolution: str | None = None
     resolved_at: str | None = None
     resolved_by: str | None = None
 

@@ -29,7 +29,7 @@ from core.contracts import (
     TriageRequest,
 )
 from tools.classification import detect_language, detect_sentiment
-from tools.retrieval.tickets import TicketRecord, index_ticket, ticket_title
+from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
 from tools.drafting import article_from_sections, strip_citations, unknown_citations
 
 
@@ -136,14 +136,7 @@ async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list
         if hit.doc_id == request.ticket_id or hit.similarity < settings.retrieval_min_score or any(t["id"] == hit.doc_id for t in similar):
             continue
         similar.append(
-            SimilarTicket(
-                id=hit.doc_id,
-                title=hit.title,
-                similarity=hit.similarity,
-                resolution=str(hit.metadata.get("resolution", "")),
-                resolved_at=hit.metadata.get("resolved_at"),
-                resolved_by=hit.metadata.get("resolved_by"),
-            ).model_dump()
+            SimilarTicket(id=hit.doc_id, title=hit.title, similarity=hit.similarity, **resolution_fields(hit)).model_dump()
         )
         if len(similar) == settings.similar_tickets_top_k:
             break

@@ -18,6 +18,7 @@ from api.deps import TenantDep, ToolkitDep
 from tools.errors import NotFoundError
 from tools.retrieval import SearchHit
 from tools.retrieval.lexical import tokenize
+from tools.retrieval.tickets import resolution_fields
 
 router = APIRouter(tags=["search"])
 
@@ -148,9 +149,7 @@ async def similar_tickets(body: SimilarTicketsRequest, toolkit: ToolkitDep, tena
             similarity=hit.score,
             status=str(hit.metadata.get("status", "")),
             category=hit.metadata.get("category"),
-            resolution=hit.metadata.get("resolution"),
-            resolved_at=hit.metadata.get("resolved_at"),
-            resolved_by=hit.metadata.get("resolved_by"),
+            **resolution_fields(hit),
         )
         for hit in _best_per_document(hits)
         if hit.doc_id != body.ticketId

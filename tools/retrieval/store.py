@@ -77,6 +77,21 @@ class IngestSummary:
     chunks_written: int
 
 
+def _hit(storage_key: str, metadata: dict[str, Any], text: str | None, similarity: float) -> SearchHit:
+    """A hit from a stored chunk; similarity is clipped to 0..1 and is also its score."""
+    clipped = round(max(0.0, min(1.0, similarity)), 4)
+    return SearchHit(
+        chunk_id=str(metadata.get("chunk_id", storage_key)),
+        doc_id=str(metadata["doc_id"]),
+        title=str(metadata.get("title", "")),
+        url=str(metadata.get("url", "")),
+        score=clipped,
+        text=text or "",
+        metadata=dict(metadata),
+        similarity=clipped,
+    )
+
+
 class ChromaKnowledgeStore:
     """One Chroma collection of document chunks, searched by cosine similarity."""
 
@@ -183,18 +198,7 @@ class ChromaKnowledgeStore:
         for chunk_id, metadata, text, distance in zip(
             response["ids"][0], response["metadatas"][0], response["documents"][0], response["distances"][0]
         ):
-            hits.append(
-                SearchHit(
-                    chunk_id=str(metadata.get("chunk_id", chunk_id)),
-                    doc_id=str(metadata["doc_id"]),
-                    title=str(metadata.get("title", "")),
-                    url=str(metadata.get("url", "")),
-                    score=round(max(0.0, min(1.0, 1.0 - float(distance))), 4),
-                    text=text or "",
-                    metadata=dict(metadata),
-                    similarity=round(max(0.0, min(1.0, 1.0 - float(distance))), 4),
-                )
-            )
+            hits.append(_hit(chunk_id, metadata, text, 1.0 - float(distance)))
         return hits
 
     def get_chunks(self, chunk_ids: list[str], vector: Any = None) -> list[SearchHit]:
@@ -207,20 +211,8 @@ class ChromaKnowledgeStore:
             similarity = 0.0
             if vector is not None:
                 stored = np.asarray(embedding, dtype=np.float32)
-                denominator = float(np.linalg.norm(stored) * np.linalg.norm(vector)) or 1.0
-                similarity = round(max(0.0, min(1.0, float(stored @ vector) / denominator)), 4)
-            hits.append(
-                SearchHit(
-                    chunk_id=str(metadata.get("chunk_id", chunk_id)),
-                    doc_id=str(metadata["doc_id"]),
-                    title=str(metadata.get("title", "")),
-                    url=str(metadata.get("url", "")),
-                    score=similarity,
-                    text=text or "",
-                    metadata=dict(metadata),
-                    similarity=similarity,
-                )
-            )
+                similarity = float(stored @ vector) / (float(np.linalg.norm(stored) * np.linalg.norm(vector)) or 1.0)
+            hits.append(_hit(chunk_id, metadata, text, similarity))
         return hits
 
     def all_chunks(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:

@@ -13,7 +13,7 @@ from typing import Literal
 from tools.pii import Redactor
 from tools.retrieval.documents import SourceDocument
 from tools.retrieval.hybrid import HybridCollection
-from tools.retrieval.store import IngestSummary
+from tools.retrieval.store import IngestSummary, SearchHit
 
 TicketStatus = Literal["open", "in_progress", "resolved"]
 
@@ -65,3 +65,12 @@ def index_ticket(collection: HybridCollection, redactor: Redactor | None, ticket
         metadata={key: value for key, value in metadata.items() if value},
     )
     return collection.ingest([document], tenant_id=ticket.tenant_id)
+
+
+def resolution_fields(hit: SearchHit) -> dict[str, str | None]:
+    """What a similar-ticket answer shows about how a stored ticket was resolved."""
+    return {
+        "resolution": hit.metadata.get("resolution"),
+        "resolved_at": hit.metadata.get("resolved_at"),
+        "resolved_by": hit.metadata.get("resolved_by"),
+    }
