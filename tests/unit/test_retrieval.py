@@ -100,3 +100,15 @@ def test_hybrid_collection_is_tenant_scoped_and_idempotent() -> None:
     assert globex and all(h.metadata["tenant_id"] == "globex" for h in globex)
     for hit in collection.search("ORA-12541", 5, mode="lexical"):
         assert 0 <= hit.score <= 1 and hit.lexical > 0
+
+
+def test_bm25_follows_a_replacement_written_by_another_process() -> None:
+    """Two HybridCollections on one Chroma collection stand in for a worker and the ingest CLI."""
+    store = ChromaKnowledgeStore(open_chroma_client("embedded", None), HashingEmbedder(), f"c_{uuid.uuid4().hex[:8]}")
+    worker, cli = HybridCollection(store, None, refresh_interval_s=0), HybridCollection(store, None)
+    cli.ingest([SourceDocument("KB-1", "Printer", "", "Tonerfault reported by the print server.")], "acme")
+    assert worker.search("tonerfault", 3, mode="lexical")[0].doc_id == "KB-1"
+    cli.ingest([SourceDocument("KB-1", "Printer", "", "Paperjam reported by the print server.")], "acme")  # same chunk count
+    assert store.count() == 1
+    assert [h.doc_id for h in worker.search("paperjam", 3, mode="lexical")] == ["KB-1"]
+    assert worker.search("tonerfault", 3, mode="lexical") == []

@@ -22,6 +22,7 @@ from tools.retrieval.store import ChromaKnowledgeStore, IngestSummary, SearchHit
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60
+FINGERPRINT_CHECK_INTERVALS = 6
 log = logging.getLogger(__name__)
 
 
@@ -61,22 +62,25 @@ class HybridCollection:
 
         BM25 has no incremental update (IDF is corpus-wide), so a rebuild costs a pass over the
         collection. Writes from this process mark the index dirty; writes from another process (the
-        ingest CLI, a second worker) show as a changed chunk count. Either way the rebuild happens
-        at most every ``refresh_interval_s`` on the search path, so indexing a ticket per triage run
-        stays cheap; meanwhile dense search already sees the new chunks. ``force`` rebuilds now.
+        ingest CLI, a second worker) show as a changed chunk count, or, when a document was only
+        replaced, in the fingerprint of chunk ids and content hashes, checked every
+        ``FINGERPRINT_CHECK_INTERVALS`` intervals. Rebuilds happen at most every ``refresh_interval_s``
+        on the search path, so indexing a ticket per triage run stays cheap; meanwhile dense search
+        already sees the new chunks. ``force`` checks now.
         """
         count = self.store.count()
+        since = time.monotonic() - self._last_refresh
         if not force:
-            if not self._dirty and count == self._lexical_count:
-                return
-            if time.monotonic() - self._last_refresh < self._refresh_interval_s:
+            changed = self._dirty or count != self._lexical_count
+            if since < self._refresh_interval_s or (not changed and since < self._refresh_interval_s * FINGERPRINT_CHECK_INTERVALS):
                 return
         with self._refresh_lock:
             self._dirty = False
             self._last_refresh = time.monotonic()
-            ids, texts, metadatas = self.store.all_chunks()
+            ids, _, metadatas = self.store.all_chunks(with_texts=False)
             fingerprint = LexicalIndex.fingerprint(ids, metadatas)
             if not (self._lexical.is_current(fingerprint) or self._lexical.load(fingerprint)):
+                ids, texts, metadatas = self.store.all_chunks()
                 self._lexical.rebuild(ids, texts, metadatas)
                 log.info("BM25 index of %s rebuilt over %d chunks", self.name, len(ids))
             self._lexical_count = len(ids)

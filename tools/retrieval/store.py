@@ -215,16 +215,20 @@ class ChromaKnowledgeStore:
             hits.append(_hit(chunk_id, metadata, text, similarity))
         return hits
 
-    def all_chunks(self) -> tuple[list[str], list[str], list[dict[str, Any]]]:
-        """Every chunk's id, text and metadata (to build the lexical index), fetched in pages."""
+    def all_chunks(self, with_texts: bool = True) -> tuple[list[str], list[str], list[dict[str, Any]]]:
+        """Every chunk's id, text (empty unless ``with_texts``) and metadata, fetched in pages."""
         ids: list[str] = []
         texts: list[str] = []
         metadatas: list[dict[str, Any]] = []
         page = 5000
+        include = ["metadatas", "documents"] if with_texts else ["metadatas"]
         for offset in range(0, self.count(), page):
-            found = self._collection.get(include=["metadatas", "documents"], limit=page, offset=offset)
+            found = self._collection.get(include=include, limit=page, offset=offset)
             ids.extend(found["ids"])
-            texts.extend(text or "" for text in found["documents"])
+            if with_texts:
+                texts.extend(text or "" for text in found["documents"])
+            else:
+                texts.extend("" for _ in found["ids"])
             metadatas.extend(dict(m) for m in found["metadatas"])
         return ids, texts, metadatas
 
