@@ -15,7 +15,7 @@ from temporalio.client import Client
 from api.errors import install_error_handlers
 from api.middleware import request_id_middleware
 from agents.registry import TriageToolkit, build_toolkit
-from api.routers import codec, health, pii, search, tickets
+from api.routers import ai_triage, codec, health, pii, search, tickets
 from core.settings import Settings, get_settings
 from tools.pii.vault import MappingVault
 from workflows.client import connect_temporal, payload_codec
@@ -61,6 +61,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(tickets.router)
     app.include_router(codec.router)
+    app.include_router(ai_triage.router)
     app.include_router(pii.router)
     app.include_router(search.router)
     return app

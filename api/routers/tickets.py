@@ -42,6 +42,19 @@ async def start_or_join_triage(client: TemporalDep, request: TriageRequest, task
         return client.get_workflow_handle(workflow_id, result_type=TriageResult)
 
 
+async def run_triage(client: TemporalDep, request: TriageRequest, settings: SettingsDep) -> TriageResult:
+    """Start or join the ticket's workflow and wait for its result, as an API error on timeout or failure."""
+    handle = await start_or_join_triage(client, request, settings.task_queue)
+    try:
+        return await asyncio.wait_for(handle.result(), timeout=settings.workflow_result_timeout_s)
+    except asyncio.TimeoutError as exc:
+        raise WorkflowTimeoutError(
+            f"triage of {request.ticket_id} is still running (workflow {handle.id}); repeat the request to get its result"
+        ) from exc
+    except WorkflowFailureError as exc:
+        raise WorkflowFailedError(f"triage workflow {handle.id} failed: {exc.cause}") from exc
+
+
 @router.post(
     "/process",
     response_model=ProcessResponse,
@@ -62,15 +75,7 @@ async def process_ticket(ticket: TicketInput, client: TemporalDep, settings: Set
         customer_name=ticket.customer_name,
         customer_email=str(ticket.customer_email),
     )
-    handle = await start_or_join_triage(client, request, settings.task_queue)
-    try:
-        result: TriageResult = await asyncio.wait_for(handle.result(), timeout=settings.workflow_result_timeout_s)
-    except asyncio.TimeoutError as exc:
-        raise WorkflowTimeoutError(
-            f"triage of {ticket.ticket_id} is still running (workflow {handle.id}); repeat the request to get its result"
-        ) from exc
-    except WorkflowFailureError as exc:
-        raise WorkflowFailedError(f"triage workflow {handle.id} failed: {exc.cause}") from exc
+    result = await run_triage(client, request, settings)
     return ProcessResponse(success=True, ticket_id=result.ticket_id, result=to_ticket_output(result))
 
 

@@ -1,0 +1,48 @@
+"""``POST /v1/ai/triage`` (seed 002 shape) through the real workflow."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+SEED_KEYS = {"decision", "confidence", "intent", "priority", "entities", "similar_tickets", "suggested_category", "suggested_team", "token_usage"}
+
+
+async def test_adhoc_triage_has_the_seed_002_shape(api_client: httpx.AsyncClient) -> None:
+    description = (
+        f"Run {uuid.uuid4().hex[:6]}: serwer srv-prod-db-03 nie odpowiada, ORA-12541 od 06:40. "
+        "Kontakt: jan.kowalski@acme.pl, PESEL 44051401359."
+    )
+    response = await api_client.post("/v1/ai/triage", json={"title": "Baza produkcyjna nie działa", "description": description})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert SEED_KEYS <= set(body)
+    assert body["decision"] in ("auto_resolve", "agent_assist", "escalate") and 0 <= body["confidence"] <= 1
+    assert body["intent"]["type"] and isinstance(body["intent"]["alternatives"], list)
+    assert body["priority"]["level"] in ("P1", "P2", "P3", "P4", "P5") and body["priority"]["sla_target"] > 0
+    found = {(e["type"], e["value"]) for e in body["entities"]}
+    assert {("hostname", "srv-prod-db-03"), ("error_code", "ORA-12541"), ("pesel", "44051401359")} <= found
+    assert body["similar_tickets"] and {"TKT-H-0001", "TKT-H-0002"} & {t["id"] for t in body["similar_tickets"]}
+    assert all(t["resolution"] for t in body["similar_tickets"])
+    assert body["suggested_team"] == body["suggested_team"].lower() and " " not in body["suggested_team"]
+    assert set(body["token_usage"]) == {"input", "output", "total", "cost"}
+
+    again = await api_client.post("/v1/ai/triage", json={"title": "Baza produkcyjna nie działa", "description": description})
+    assert again.json()["workflow_id"] == body["workflow_id"]  # same text, same run
+
+
+async def test_triage_by_ticket_id_and_bad_requests(api_client: httpx.AsyncClient) -> None:
+    known = await api_client.post("/v1/ai/triage", json={"ticketId": "TKT-H-0003"})
+    assert known.status_code == 200, known.text
+    assert known.json()["ticketId"] == "TKT-H-0003"
+    assert "TKT-H-0003" not in [t["id"] for t in known.json()["similar_tickets"]]
+
+    unknown = await api_client.post("/v1/ai/triage", json={"ticketId": "TKT-NOPE"})
+    assert unknown.status_code == 404 and unknown.json()["detail"]["code"] == "ticket_not_found"
+    both = await api_client.post("/v1/ai/triage", json={"ticketId": "TKT-H-0003", "title": "x"})
+    assert both.status_code == 422 and "mutually exclusive" in both.text
+    neither = await api_client.post("/v1/ai/triage", json={})
+    assert neither.status_code == 422
+    short = await api_client.post("/v1/ai/triage", json={"title": "help"})
+    assert short.status_code == 422 and "10 characters" in short.text
