@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import uuid
+from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from api.deps import SettingsDep, TemporalDep, TenantDep, ToolkitDep
 from api.routers.tickets import run_triage
 from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult
-from tools.errors import NotFoundError
+from tools.errors import NotFoundError, TriageError
 
 router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"])
 
@@ -94,6 +96,17 @@ def to_ai_triage(result: TriageResult) -> AiTriageResponse:
     )
 
 
+async def _request_for_known_ticket(toolkit: ToolkitDep, tenant: str, ticket_id: str) -> TriageRequest:
+    """The ticket's text from the tickets collection (title + description, as stored: redacted)."""
+    chunks = await asyncio.to_thread(toolkit.retrieval.collection("tickets").document_chunks, ticket_id, tenant)
+    if not chunks:
+        raise NotFoundError(f"ticket {ticket_id!r} is not known for this tenant", code="ticket_not_found")
+    message = "\n".join(chunk.text.split("\n", 2)[-1] for chunk in chunks)
+    title = chunks[0].title
+    message = message if message.startswith(title) else f"{title}\n\n{message}"
+    return TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=message)
+
+
 @router.post(
     "/triage",
     response_model=AiTriageResponse,
@@ -104,17 +117,81 @@ async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsD
     """Intent, priority (P1..P5, SLA minutes), entities, similar resolved tickets, routing and token
     usage for one ticket, from a durable ``TriageWorkflow`` run visible in the Temporal UI."""
     if body.ticketId:
-        ticket_id = body.ticketId
-        chunks = await asyncio.to_thread(toolkit.retrieval.collection("tickets").document_chunks, ticket_id, tenant)
-        if not chunks:
-            raise NotFoundError(f"ticket {ticket_id!r} is not known for this tenant", code="ticket_not_found")
-        message = "\n".join(chunk.text.split("\n", 2)[-1] for chunk in chunks)
-        title = chunks[0].title
-        message = message if message.startswith(title) else f"{title}\n\n{message}"
+        request = await _request_for_known_ticket(toolkit, tenant, body.ticketId)
     else:
         message = "\n\n".join(part for part in (body.title, body.description) if part)
         ticket_id = "adhoc-" + hashlib.sha256(message.encode()).hexdigest()[:16]
-    request = TriageRequest(
-        tenant_id=tenant, ticket_id=ticket_id, raw_message=message, customer_email=str(body.requesterEmail or "")
-    )
+        request = TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=message, customer_email=str(body.requesterEmail or ""))
     return to_ai_triage(await run_triage(client, request, settings))
+
+
+MAX_BATCH = 50
+TicketId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+
+
+class BatchTriageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ticketIds: list[TicketId] = Field(min_length=1, max_length=MAX_BATCH, description=f"At most {MAX_BATCH} ticket ids.")
+
+
+class BatchItem(BaseModel):
+    ticketId: str
+    decision: str | None = None
+    confidence: float | None = None
+    intent: Intent | None = None
+    priority: AiPriority | None = None
+    suggested_category: str | None = None
+    suggested_team: str | None = None
+    error: dict[str, str] | None = Field(None, description="code and message when this ticket failed")
+
+
+class BatchTriageResponse(BaseModel):
+    batch_id: str
+    total: int
+    completed: int
+    failed: int
+    results: list[BatchItem]
+    token_usage: TokenUsage
+
+
+@router.post("/triage/batch", response_model=BatchTriageResponse, summary="Triage up to 50 known tickets")
+async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> BatchTriageResponse:
+    """Each ticket runs its own ``TriageWorkflow`` (all started at once, so Temporal retries and
+    records each independently); results keep the input order, and a ticket that cannot be
+    triaged (unknown id, failed run) is reported in place with its error instead of failing the batch."""
+    ids = list(dict.fromkeys(body.ticketIds))
+
+    async def one(ticket_id: str) -> BatchItem:
+        try:
+            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(toolkit, tenant, ticket_id), settings))
+        except TriageError as exc:
+            return BatchItem(ticketId=ticket_id, error={"code": exc.code, "message": str(exc)})
+        items[ticket_id] = result
+        return BatchItem(
+            ticketId=ticket_id,
+            decision=result.decision,
+            confidence=result.confidence,
+            intent=result.intent,
+            priority=result.priority,
+            suggested_category=result.suggested_category,
+            suggested_team=result.suggested_team,
+        )
+
+    items: dict[str, AiTriageResponse] = {}
+    results = await asyncio.gather(*(one(ticket_id) for ticket_id in ids))
+    usage = TokenUsage()
+    for result in items.values():
+        usage.input += result.token_usage.input
+        usage.output += result.token_usage.output
+        usage.total += result.token_usage.total
+        usage.cost = round(usage.cost + result.token_usage.cost, 6)
+    failed = sum(1 for item in results if item.error)
+    return BatchTriageResponse(
+        batch_id=f"batch_{uuid.uuid4().hex}",
+        total=len(results),
+        completed=len(results) - failed,
+        failed=failed,
+        results=list(results),
+        token_usage=usage,
+    )

@@ -46,3 +46,18 @@ async def test_triage_by_ticket_id_and_bad_requests(api_client: httpx.AsyncClien
     assert neither.status_code == 422
     short = await api_client.post("/v1/ai/triage", json={"title": "help"})
     assert short.status_code == 422 and "10 characters" in short.text
+
+
+async def test_batch_keeps_order_and_reports_failures_in_place(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post("/v1/ai/triage/batch", json={"ticketIds": ["TKT-H-0004", "TKT-NOPE", "TKT-H-0005"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["batch_id"].startswith("batch_") and (body["total"], body["completed"], body["failed"]) == (3, 2, 1)
+    assert [r["ticketId"] for r in body["results"]] == ["TKT-H-0004", "TKT-NOPE", "TKT-H-0005"]
+    assert body["results"][1]["error"]["code"] == "ticket_not_found" and body["results"][1]["decision"] is None
+    assert body["results"][0]["priority"]["level"] and body["results"][2]["intent"]["type"]
+    assert set(body["token_usage"]) == {"input", "output", "total", "cost"}
+    too_many = await api_client.post("/v1/ai/triage/batch", json={"ticketIds": [f"T-{i}" for i in range(51)]})
+    assert too_many.status_code == 422
+    empty = await api_client.post("/v1/ai/triage/batch", json={"ticketIds": []})
+    assert empty.status_code == 422
