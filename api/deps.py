@@ -10,6 +10,7 @@ from temporalio.client import Client
 from agents.registry import TriageToolkit
 from core.settings import Settings
 from tools.pii.vault import MappingVault
+from tools.triage_ledger import TriageLedger
 
 
 def _settings(request: Request) -> Settings:
@@ -28,6 +29,10 @@ def _vault(request: Request) -> MappingVault:
     return request.app.state.vault
 
 
+def _ledger(request: Request) -> TriageLedger:
+    return request.app.state.ledger
+
+
 def _tenant(
     request: Request,
     x_tenant_id: Annotated[str | None, Header(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="Tenant; defaults to the configured one")] = None,
@@ -40,3 +45,4 @@ TemporalDep = Annotated[Client, Depends(_temporal)]
 TenantDep = Annotated[str, Depends(_tenant)]
 ToolkitDep = Annotated[TriageToolkit, Depends(_toolkit)]
 VaultDep = Annotated[MappingVault, Depends(_vault)]
+LedgerDep = Annotated[TriageLedger, Depends(_ledger)]

@@ -18,6 +18,7 @@ from agents.registry import TriageToolkit, build_toolkit
 from api.routers import ai_triage, codec, health, pii, search, tickets
 from core.settings import Settings, get_settings
 from tools.pii.vault import MappingVault
+from tools.triage_ledger import TriageLedger
 from workflows.client import connect_temporal, payload_codec
 
 
@@ -38,6 +39,7 @@ def create_app(
         app.state.vault = MappingVault(
             engine, app.state.codec.keys, app.state.codec.active_key_id, timedelta(hours=settings.redaction_ttl_hours)
         )
+        app.state.ledger = TriageLedger(engine)
         yield
         engine.dispose()
 

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
-from api.deps import SettingsDep, TemporalDep, TenantDep, ToolkitDep
-from api.routers.tickets import run_triage
+from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, ToolkitDep
+from api.routers.tickets import run_triage, team_slug
 from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult
 from tools.errors import NotFoundError, TriageError
 
@@ -72,11 +71,6 @@ class AiTriageResponse(BaseModel):
     workflow_id: str
 
 
-def _slug(label: str) -> str:
-    """``Finance Team`` -> ``finance_team``; the seed's categories and teams are snake_case ids."""
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
-
-
 def to_ai_triage(result: TriageResult) -> AiTriageResponse:
     classification = result.classification
     return AiTriageResponse(
@@ -89,8 +83,8 @@ def to_ai_triage(result: TriageResult) -> AiTriageResponse:
         ),
         entities=result.entities,
         similar_tickets=[AiSimilarTicket(id=t.id, title=t.title, similarity=t.similarity, resolution=t.resolution) for t in result.similar_tickets],
-        suggested_category=_slug(classification.subcategory or classification.category),
-        suggested_team=_slug(result.routing.team),
+        suggested_category=team_slug(classification.subcategory or classification.category),
+        suggested_team=team_slug(result.routing.team),
         token_usage=result.token_usage,
         workflow_id=result.workflow_id,
     )
@@ -113,7 +107,7 @@ async def _request_for_known_ticket(toolkit: ToolkitDep, tenant: str, ticket_id:
     summary="Triage a ticket (ITSM shape)",
     responses={404: {"description": "Unknown ticketId"}, 502: {"description": "The triage workflow failed"}},
 )
-async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> AiTriageResponse:
+async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep, ledger: LedgerDep) -> AiTriageResponse:
     """Intent, priority (P1..P5, SLA minutes), entities, similar resolved tickets, routing and token
     usage for one ticket, from a durable ``TriageWorkflow`` run visible in the Temporal UI."""
     if body.ticketId:
@@ -122,7 +116,7 @@ async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsD
         message = "\n\n".join(part for part in (body.title, body.description) if part)
         ticket_id = "adhoc-" + hashlib.sha256(message.encode()).hexdigest()[:16]
         request = TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=message, customer_email=str(body.requesterEmail or ""))
-    return to_ai_triage(await run_triage(client, request, settings))
+    return to_ai_triage(await run_triage(client, request, settings, ledger))
 
 
 MAX_BATCH = 50
@@ -156,7 +150,7 @@ class BatchTriageResponse(BaseModel):
 
 
 @router.post("/triage/batch", response_model=BatchTriageResponse, summary="Triage up to 50 known tickets")
-async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> BatchTriageResponse:
+async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep, ledger: LedgerDep) -> BatchTriageResponse:
     """Each ticket runs its own ``TriageWorkflow`` (all started at once, so Temporal retries and
     records each independently); results keep the input order, and a ticket that cannot be
     triaged (unknown id, failed run) is reported in place with its error instead of failing the batch."""
@@ -164,7 +158,7 @@ async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: 
 
     async def one(ticket_id: str) -> BatchItem:
         try:
-            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(toolkit, tenant, ticket_id), settings))
+            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(toolkit, tenant, ticket_id), settings, ledger))
         except TriageError as exc:
             return BatchItem(ticketId=ticket_id, error={"code": exc.code, "message": str(exc)})
         items[ticket_id] = result
@@ -195,3 +189,29 @@ async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: 
         results=list(results),
         token_usage=usage,
     )
+
+
+class TriageMetricsResponse(BaseModel):
+    period: str
+    total_triaged: int
+    decisions: dict[str, int]
+    avg_confidence: float | None
+    accuracy: dict[str, float] | None = Field(
+        None, description="Needs agent feedback on triage results, which is not collected yet: null until it is."
+    )
+    intent_distribution: dict[str, int]
+    priority_distribution: dict[str, int]
+    avg_processing_time_ms: int | None
+    token_usage: dict[str, float]
+
+
+@router.get("/triage/metrics", response_model=TriageMetricsResponse, summary="Aggregated triage metrics")
+async def triage_metrics(
+    ledger: LedgerDep,
+    tenant: TenantDep,
+    period: Literal["1h", "24h", "7d", "30d"] = "24h",
+    team: str | None = Query(None, max_length=128, description="Suggested team id, e.g. finance_team"),
+) -> TriageMetricsResponse:
+    """Decision, intent and priority distributions, average confidence, processing time (workflow
+    start to result) and token usage of this tenant's triage runs in the period."""
+    return TriageMetricsResponse(**await asyncio.to_thread(ledger.metrics, tenant, period, team))

@@ -61,3 +61,24 @@ async def test_batch_keeps_order_and_reports_failures_in_place(api_client: httpx
     assert too_many.status_code == 422
     empty = await api_client.post("/v1/ai/triage/batch", json={"ticketIds": []})
     assert empty.status_code == 422
+
+
+async def test_metrics_count_the_runs_of_the_tenant(api_client: httpx.AsyncClient) -> None:
+    tenant = {"X-Tenant-ID": f"metrics-{uuid.uuid4().hex[:6]}"}
+    empty = await api_client.get("/v1/ai/triage/metrics", headers=tenant)
+    assert empty.status_code == 200 and empty.json()["total_triaged"] == 0 and empty.json()["avg_confidence"] is None
+    for text in ("I was charged twice for my subscription this month.", "VPN GlobalProtect cannot connect since this morning."):
+        response = await api_client.post("/v1/ai/triage", json={"description": text}, headers=tenant)
+        assert response.status_code == 200, response.text
+    await api_client.post("/v1/ai/triage", json={"description": "I was charged twice for my subscription this month."}, headers=tenant)  # repeat: same run
+
+    metrics = (await api_client.get("/v1/ai/triage/metrics", params={"period": "1h"}, headers=tenant)).json()
+    assert metrics["period"] == "1h" and metrics["total_triaged"] == 2
+    assert sum(metrics["decisions"].values()) == 2 and sum(metrics["priority_distribution"].values()) == 2
+    assert sum(metrics["intent_distribution"].values()) == 2 and 0 <= metrics["avg_confidence"] <= 1
+    assert metrics["avg_processing_time_ms"] > 0 and metrics["token_usage"]["total_tokens"] >= 0
+    team = response.json()["suggested_team"]
+    by_team = (await api_client.get("/v1/ai/triage/metrics", params={"team": team}, headers=tenant)).json()
+    assert by_team["total_triaged"] >= 1
+    bad = await api_client.get("/v1/ai/triage/metrics", params={"period": "2w"})
+    assert bad.status_code == 422
