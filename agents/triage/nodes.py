@@ -221,11 +221,17 @@ async def route(state: TriageState) -> dict[str, Any]:
 
 async def record_ticket(state: TriageState) -> dict[str, Any]:
     """Index the ticket (redacted) in the ``tickets`` collection so similar-ticket search finds it;
-    an auto-resolved ticket goes in as resolved, with the draft as its resolution."""
+    an auto-resolved ticket goes in as resolved, with the draft as its resolution. A ticket an agent
+    already moved on (in progress, resolved) keeps its state: re-triaging must not reopen it or
+    drop its resolution."""
     toolkit = get_toolkit()
     request = request_of(state)
     classification = state["classification"]
     resolved = state["routing"]["decision"] == "auto_resolve"
+    tickets = toolkit.retrieval.collection("tickets")
+    stored = await asyncio.to_thread(tickets.document_chunks, request.ticket_id, request.tenant_id)
+    if stored and stored[0].metadata.get("status") in ("in_progress", "resolved"):
+        return {"ticket_status": str(stored[0].metadata["status"])}
     record = TicketRecord(
         ticket_id=request.ticket_id,
         tenant_id=request.tenant_id,
@@ -238,7 +244,7 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
         resolution=state["answer_draft"]["body"] if resolved else "",
         resolved_by="triage-desk (auto_resolve)" if resolved else "",
     )
-    await asyncio.to_thread(index_ticket, toolkit.retrieval.collection("tickets"), toolkit.redactor, record)
+    await asyncio.to_thread(index_ticket, tickets, toolkit.redactor, record)
     return {"ticket_status": record.status}
 
 

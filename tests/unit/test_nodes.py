@@ -152,3 +152,16 @@ async def test_retrieve_finds_similar_resolved_tickets(installed_toolkit: Triage
     ids = [t["id"] for t in update["similar_tickets"]]
     assert ids and ids[0] == "OLD-1" and "OLD-2" not in ids  # open tickets are not answers
     assert update["similar_tickets"][0]["resolution"] == "Re-enrolled the certificate"
+
+
+async def test_record_ticket_never_reopens_a_resolved_ticket(installed_toolkit: TriageToolkit) -> None:
+    from tools.retrieval.tickets import TicketRecord, index_ticket
+
+    tickets = installed_toolkit.retrieval.collection("tickets")
+    index_ticket(tickets, None, TicketRecord("T-9", "demo", "Disk full", "Disk full on app server", "resolved", resolution="Rotated logs", resolved_by="ops"))
+    state = await _run_all("Disk full on app server, nothing can be written, please help us")
+    state["request"]["ticket_id"] = "T-9"
+    state["routing"]["decision"] = "escalate"
+    assert (await nodes.record_ticket(state))["ticket_status"] == "resolved"
+    [chunk] = tickets.document_chunks("T-9", "demo")
+    assert chunk.metadata["status"] == "resolved" and chunk.metadata["resolution"] == "Rotated logs"
