@@ -81,7 +81,7 @@ class SuggestArticlesInput(BaseModel):
 
 
 class SuggestArticlesRequest(BaseModel):
-    """tRPC envelope of seed 004: ``{"json": {"ticketId": ...}}``."""
+    """tRPC envelope of seed 004: ``{"json": {"ticketId": ...}}`` (suggestArticles, findSimilarTickets)."""
 
     json_: SuggestArticlesInput = Field(alias="json")
 
@@ -130,18 +130,22 @@ async def semantic_search(body: SemanticSearchRequest, toolkit: ToolkitDep, tena
     )
 
 
+async def _similar_hits(toolkit: ToolkitDep, tenant: str, ticket_id: str, limit: int, status: str | None) -> tuple[str, list[SearchHit]]:
+    """The ticket's text and the best chunk of each of up to ``limit`` other tickets like it."""
+    text = await asyncio.to_thread(_ticket_text, toolkit, ticket_id, tenant)
+    filters: dict[str, Any] = {"tenant_id": tenant} if status is None else {"tenant_id": tenant, "status": status}
+    collection = toolkit.retrieval.collection("tickets")
+    hits = await asyncio.to_thread(collection.search, text, (limit + 1) * 3, filters, 0.0, "hybrid")
+    return text, [hit for hit in _best_per_document(hits) if hit.doc_id != ticket_id][:limit]
+
+
 @router.post("/v1/ai/similar-tickets", response_model=SimilarTicketsResponse, summary="Tickets similar to a given one")
 async def similar_tickets(body: SimilarTicketsRequest, toolkit: ToolkitDep, tenant: TenantDep) -> SimilarTicketsResponse:
     """The ticket's indexed title and description are searched against the tenant's other
     tickets; resolved ones carry their resolution for reuse. 404 ``ticket_not_found`` for a
     ticket that was never triaged or ingested."""
     started = time.perf_counter()
-    text = await asyncio.to_thread(_ticket_text, toolkit, body.ticketId, tenant)
-    filters: dict[str, Any] = {"tenant_id": tenant}
-    if body.status != "all":
-        filters["status"] = body.status
-    collection = toolkit.retrieval.collection("tickets")
-    hits = await asyncio.to_thread(collection.search, text, (body.limit + 1) * 3, filters, 0.0, "hybrid")
+    _, hits = await _similar_hits(toolkit, tenant, body.ticketId, body.limit, None if body.status == "all" else body.status)
     similar = [
         SimilarTicket(
             id=hit.doc_id,
@@ -151,14 +155,13 @@ async def similar_tickets(body: SimilarTicketsRequest, toolkit: ToolkitDep, tena
             category=hit.metadata.get("category"),
             **resolution_fields(hit),
         )
-        for hit in _best_per_document(hits)
-        if hit.doc_id != body.ticketId
-    ][: body.limit]
+        for hit in hits
+    ]
     return SimilarTicketsResponse(ticketId=body.ticketId, similar=similar, search_time_ms=round((time.perf_counter() - started) * 1000))
 
 
 def _reason(ticket_text: str, hit: SearchHit) -> str:
-    """One line on why an article fits: the distinctive words it shares with the ticket."""
+    """One line on why an article or ticket fits: the distinctive words it shares with the ticket."""
     ticket_terms = {t for t in tokenize(ticket_text) if not t.endswith("~") and len(t) > 3 and not t.isdigit()}
     chunk_terms = set(tokenize(hit.text))
     shared = sorted(ticket_terms & chunk_terms, key=lambda term: (-len(term), term))[:3]
@@ -187,3 +190,24 @@ async def suggest_articles(body: SuggestArticlesRequest, toolkit: ToolkitDep, te
             }
         )
     return {"result": {"data": {"json": {"suggestions": suggestions}}}}
+
+
+@router.post("/api/trpc/ai.findSimilarTickets", summary="Related tickets for context (seed 004)")
+async def find_similar_tickets(body: SuggestArticlesRequest, toolkit: ToolkitDep, tenant: TenantDep) -> dict[str, Any]:
+    """Up to 5 of the tenant's tickets (any status) most like this one, each with a one-line reason."""
+    text, hits = await _similar_hits(toolkit, tenant, body.json_.ticketId, 5, None)
+    similar = [
+        {
+            "ticketId": hit.doc_id,
+            "similarity": hit.score,
+            "reasoning": _reason(text, hit),
+            "ticket": {
+                "id": hit.doc_id,
+                "subject": hit.title,
+                "status": hit.metadata.get("status"),
+                "priority": hit.metadata.get("priority"),
+            },
+        }
+        for hit in hits
+    ]
+    return {"result": {"data": {"json": {"similarTickets": similar}}}}

@@ -131,3 +131,16 @@ async def test_triage_result_lists_similar_resolved_tickets(api_client: httpx.As
     ids = [t.id for t in result.similar_tickets]
     assert {"TKT-H-0001", "TKT-H-0002"} & set(ids[:2]), ids
     assert all(t.resolution and 0 <= t.similarity <= 1 for t in result.similar_tickets)
+
+
+async def test_trpc_find_similar_tickets(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post("/api/trpc/ai.findSimilarTickets", json={"json": {"ticketId": "TKT-H-0002"}})
+    assert response.status_code == 200, response.text
+    similar = response.json()["result"]["data"]["json"]["similarTickets"]
+    assert 1 <= len(similar) <= 5 and similar[0]["ticketId"] == "TKT-H-0001"
+    assert similar[0]["reasoning"] and similar[0]["ticket"]["subject"] and similar[0]["ticket"]["status"]
+    assert "TKT-H-0002" not in [s["ticketId"] for s in similar]
+    missing = await api_client.post("/api/trpc/ai.findSimilarTickets", json={"json": {"ticketId": "NOPE"}})
+    assert missing.status_code == 404
+    malformed = await api_client.post("/api/trpc/ai.findSimilarTickets", json={"ticketId": "TKT-H-0002"})
+    assert malformed.status_code == 422
