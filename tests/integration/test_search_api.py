@@ -8,6 +8,17 @@ import uuid
 import httpx
 
 
+async def _process(api_client: httpx.AsyncClient, message: str) -> str:
+    """Triage a new ticket through seed 001 and return its id."""
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    processed = await api_client.post(
+        "/api/v1/tickets/process",
+        json={"ticket_id": ticket_id, "raw_message": message, "customer_name": "Ola", "customer_email": "ola@example.com"},
+    )
+    assert processed.status_code == 200, processed.text
+    return ticket_id
+
+
 async def test_semantic_search_puts_the_exact_error_code_first(api_client: httpx.AsyncClient) -> None:
     response = await api_client.post(
         "/v1/ai/search/semantic", json={"query": "ORA-12541 on srv-prod-db-03", "collection": "knowledge_base", "limit": 3}
@@ -86,13 +97,7 @@ async def test_article_suggestions_are_published_with_reasons(api_client: httpx.
 
 
 async def test_a_triaged_ticket_is_indexed_and_resolving_it_makes_it_an_answer(api_client: httpx.AsyncClient) -> None:
-    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
-    message = "Printer PRN-WAW-3F-01 on the third floor shows offline in Windows, nobody can print since the morning."
-    processed = await api_client.post(
-        "/api/v1/tickets/process",
-        json={"ticket_id": ticket_id, "raw_message": message, "customer_name": "Ola", "customer_email": "ola@example.com"},
-    )
-    assert processed.status_code == 200, processed.text
+    ticket_id = await _process(api_client, "Printer PRN-WAW-3F-01 on the third floor shows offline in Windows, nobody can print since the morning.")
     found = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": ticket_id, "status": "all"})
     assert found.status_code == 200
 
@@ -119,13 +124,7 @@ async def test_triage_result_lists_similar_resolved_tickets(api_client: httpx.As
     from core.contracts import TriageResult
     from workflows import triage_workflow_id
 
-    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
-    message = "Since this morning every connection to srv-prod-db-03 fails with ORA-12541 TNS no listener, reports are down."
-    processed = await api_client.post(
-        "/api/v1/tickets/process",
-        json={"ticket_id": ticket_id, "raw_message": message, "customer_name": "Jan", "customer_email": "jan@example.com"},
-    )
-    assert processed.status_code == 200, processed.text
+    ticket_id = await _process(api_client, "Since this morning every connection to srv-prod-db-03 fails with ORA-12541 TNS no listener, reports are down.")
     handle = temporal_client.get_workflow_handle(triage_workflow_id(integration_settings.default_tenant, ticket_id), result_type=TriageResult)
     result = await handle.result()
     ids = [t.id for t in result.similar_tickets]
