@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, ToolkitDep
 from api.routers.tickets import run_triage, team_slug
 from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult
-from tools.errors import NotFoundError, TriageError
+from tools.errors import TriageError
+from tools.retrieval.tickets import load_ticket
 
 router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"])
 
@@ -92,13 +93,8 @@ def to_ai_triage(result: TriageResult) -> AiTriageResponse:
 
 async def _request_for_known_ticket(toolkit: ToolkitDep, tenant: str, ticket_id: str) -> TriageRequest:
     """The ticket's text from the tickets collection (title + description, as stored: redacted)."""
-    chunks = await asyncio.to_thread(toolkit.retrieval.collection("tickets").document_chunks, ticket_id, tenant)
-    if not chunks:
-        raise NotFoundError(f"ticket {ticket_id!r} is not known for this tenant", code="ticket_not_found")
-    message = "\n".join(chunk.text.split("\n", 2)[-1] for chunk in chunks)
-    title = chunks[0].title
-    message = message if message.startswith(title) else f"{title}\n\n{message}"
-    return TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=message)
+    ticket = await asyncio.to_thread(load_ticket, toolkit.retrieval.collection("tickets"), ticket_id, tenant)
+    return TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=ticket.text)
 
 
 @router.post(

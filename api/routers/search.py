@@ -15,10 +15,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import TenantDep, ToolkitDep
-from tools.errors import NotFoundError
 from tools.retrieval import SearchHit
 from tools.retrieval.lexical import tokenize
-from tools.retrieval.tickets import resolution_fields
+from tools.retrieval.tickets import load_ticket, resolution_fields
 
 router = APIRouter(tags=["search"])
 
@@ -105,10 +104,7 @@ def _payload(hit: SearchHit) -> dict[str, Any]:
 
 
 def _ticket_text(toolkit: ToolkitDep, ticket_id: str, tenant: str) -> str:
-    chunks = toolkit.retrieval.collection("tickets").document_chunks(ticket_id, tenant)
-    if not chunks:
-        raise NotFoundError(f"ticket {ticket_id!r} is not indexed for this tenant", code="ticket_not_found")
-    return "\n".join(chunk.text for chunk in chunks)
+    return load_ticket(toolkit.retrieval.collection("tickets"), ticket_id, tenant).text
 
 
 @router.post("/v1/ai/search/semantic", response_model=SemanticSearchResponse, summary="Hybrid search over a collection")

@@ -15,8 +15,8 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, ToolkitDep
 from api.errors import WorkflowFailedError, WorkflowTimeoutError
 from core.contracts import ProcessResponse, TicketInput, TriageRequest, TriageResult, to_ticket_output
-from tools.errors import InvalidInputError, NotFoundError
-from tools.retrieval.tickets import TicketRecord, index_ticket
+from tools.errors import InvalidInputError
+from tools.retrieval.tickets import TicketRecord, index_ticket, load_ticket
 from tools.triage_ledger import TriageLedger, TriageRun
 from workflows import TriageWorkflow, triage_workflow_id
 
@@ -167,16 +167,13 @@ async def update_ticket(ticket_id: str, update: TicketUpdate, toolkit: ToolkitDe
     if update.status == "resolved" and not (update.resolution or "").strip():
         raise InvalidInputError("a resolved ticket needs a resolution", code="resolution_required")
     collection = toolkit.retrieval.collection("tickets")
-    chunks = await asyncio.to_thread(collection.document_chunks, ticket_id, tenant)
-    if not chunks:
-        raise NotFoundError(f"ticket {ticket_id!r} is not indexed for this tenant", code="ticket_not_found")
-    meta = chunks[0].metadata
-    body = "\n".join(chunk.text.split("\n", 2)[-1] for chunk in chunks)
+    ticket = await asyncio.to_thread(load_ticket, collection, ticket_id, tenant)
+    meta = ticket.metadata
     record = TicketRecord(
         ticket_id=ticket_id,
         tenant_id=tenant,
-        title=chunks[0].title,
-        description=body,
+        title=ticket.title,
+        description=ticket.description,
         status=update.status,
         category=update.category or str(meta.get("category", "")),
         subcategory=str(meta.get("subcategory", "")),
@@ -185,7 +182,7 @@ async def update_ticket(ticket_id: str, update: TicketUpdate, toolkit: ToolkitDe
         resolved_by=(update.resolved_by or "") if update.status == "resolved" else "",
     )
     await asyncio.to_thread(index_ticket, collection, toolkit.redactor, record)
-    stored = (await asyncio.to_thread(collection.document_chunks, ticket_id, tenant))[0].metadata
+    stored = (await asyncio.to_thread(load_ticket, collection, ticket_id, tenant)).metadata
     return TicketState(
         ticket_id=ticket_id,
         status=str(stored.get("status")),

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
+from tools.errors import NotFoundError
 from tools.pii import Redactor
 from tools.retrieval.documents import SourceDocument
 from tools.retrieval.hybrid import HybridCollection
@@ -74,3 +75,28 @@ def resolution_fields(hit: SearchHit) -> dict[str, str | None]:
         "resolved_at": hit.metadata.get("resolved_at"),
         "resolved_by": hit.metadata.get("resolved_by"),
     }
+
+
+@dataclass(frozen=True)
+class StoredTicket:
+    """A ticket as the tickets collection holds it (text redacted)."""
+
+    ticket_id: str
+    title: str
+    description: str
+    metadata: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        """Title and description, the text similar-ticket search and re-triage start from."""
+        return self.description if self.description.startswith(self.title) else f"{self.title}\n\n{self.description}"
+
+
+def load_ticket(collection: HybridCollection, ticket_id: str, tenant_id: str) -> StoredTicket:
+    """The stored ticket, or ``NotFoundError`` (``ticket_not_found``) for one never triaged or ingested."""
+    chunks = collection.document_chunks(ticket_id, tenant_id)
+    if not chunks:
+        raise NotFoundError(f"ticket {ticket_id!r} is not known for this tenant", code="ticket_not_found")
+    # Chunk text is "title\nsection\nbody" (see chunk_document); the body is what was ingested.
+    description = "\n".join(chunk.text.split("\n", 2)[-1] for chunk in chunks)
+    return StoredTicket(ticket_id, chunks[0].title, description, dict(chunks[0].metadata))
