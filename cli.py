@@ -40,12 +40,11 @@ def ingest(args: argparse.Namespace) -> int:
     if args.collection == "tickets" and not args.no_redact:
         from agents.registry import build_entity_extractor
         from tools.pii import Redactor
-        from tools.retrieval.documents import SourceDocument
+        from tools.retrieval.tickets import redacted_ticket
 
         redactor = Redactor(build_entity_extractor(settings))
         documents = [
-            SourceDocument(d.doc_id, redactor.redact(d.title).text, d.url, redactor.redact(d.body).text,
-                           {k: redactor.redact(v).text if k == "resolution" else v for k, v in d.metadata.items()})
+            redacted_ticket(d, redactor)
             for d in tqdm(documents, desc="redacting", unit="doc", disable=args.quiet)
         ]
     collection = _catalog().collection(args.collection)

@@ -45,3 +45,17 @@ def test_ingest_reports_bad_input_with_a_code(cli_env: Path, capsys: pytest.Capt
     assert "error [invalid_input]" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["ingest", str(cli_env), "--collection", "wiki"])
+
+
+def test_ingested_tickets_are_stored_redacted(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tickets = cli_env / "tickets.jsonl"
+    tickets.write_text(
+        '{"id": "T-1", "title": "Refund for anna@acme.pl", "description": "Refund to PL61109010140000071219812874 please", '
+        '"status": "resolved", "resolution": "Refunded to PL61109010140000071219812874"}\n',
+        encoding="utf-8",
+    )
+    assert cli.main(["ingest", str(tickets), "--collection", "tickets", "--tenant", "acme", "--quiet"]) == 0
+    capsys.readouterr()
+    [chunk] = cli._catalog().collection("tickets").document_chunks("T-1", "acme")
+    stored = chunk.text + chunk.metadata["resolution"]
+    assert "PL61109010140000071219812874" not in stored and "anna@acme.pl" not in stored and "<IBAN_1>" in stored

@@ -6,7 +6,7 @@ and other customers' cases, so a PESEL or an email from one ticket must not surf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -43,9 +43,18 @@ def ticket_title(text: str, limit: int = 90) -> str:
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def redacted_ticket(document: SourceDocument, redactor: Redactor) -> SourceDocument:
+    """A ticket document with personal data replaced in its title, description and resolution."""
+    return replace(
+        document,
+        title=redactor.redact(document.title).text,
+        body=redactor.redact(document.body).text,
+        metadata={key: redactor.redact(value).text if key == "resolution" else value for key, value in document.metadata.items()},
+    )
+
+
 def index_ticket(collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord) -> IngestSummary:
     """Upsert one ticket (re-indexing the same content changes nothing); resolved ones get a resolved_at."""
-    clean = (lambda text: redactor.redact(text).text) if redactor is not None else (lambda text: text)
     resolved_at = ticket.resolved_at
     if ticket.status == "resolved" and not resolved_at:
         resolved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -54,17 +63,19 @@ def index_ticket(collection: HybridCollection, redactor: Redactor | None, ticket
         "category": ticket.category,
         "subcategory": ticket.subcategory,
         "priority": ticket.priority,
-        "resolution": clean(ticket.resolution),
+        "resolution": ticket.resolution,
         "resolved_by": ticket.resolved_by,
         "resolved_at": resolved_at,
     }
     document = SourceDocument(
         doc_id=ticket.ticket_id,
-        title=clean(ticket.title),
+        title=ticket.title,
         url="",
-        body=clean(ticket.description),
+        body=ticket.description,
         metadata={key: value for key, value in metadata.items() if value},
     )
+    if redactor is not None:
+        document = redacted_ticket(document, redactor)
     return collection.ingest([document], tenant_id=ticket.tenant_id)
 
 
