@@ -9,8 +9,6 @@ STAMP  := $(VENV)/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	# torch first, so the CPU wheel (when the machine has one in pip's find-links) wins over the CUDA build
-	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
-from tools.embeddings import Embedder, LocalSentenceEmbedder, OpenAICompatibleEmbedder
+from tools.embeddings import Embedder, OpenAICompatibleEmbedder, UseMultilingualEmbedder
 from tools.pii import EntityExtractor, RedactingEmbedder, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
@@ -62,7 +62,7 @@ def build_embedder(settings: Settings, redactor: Redactor | None = None) -> Embe
         api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         remote = OpenAICompatibleEmbedder(settings.embedding_model, settings.openai_base_url, api_key, dimension=1536)
         return RedactingEmbedder(remote, redactor) if redactor and settings.redact_before_llm else remote
-    return LocalSentenceEmbedder()
+    return UseMultilingualEmbedder()
 
 
 def build_entity_extractor(settings: Settings) -> EntityExtractor:

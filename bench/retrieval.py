@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.embeddings import LocalSentenceEmbedder  # noqa: E402
+from tools.embeddings import UseMultilingualEmbedder  # noqa: E402
 from tools.retrieval import HybridCollection, SourceDocument, load_documents, open_chroma_client  # noqa: E402
 from tools.retrieval.store import ChromaKnowledgeStore  # noqa: E402
 
@@ -43,7 +43,7 @@ class Query:
     expected: str
 
 
-def new_collection(client: object, embedder: LocalSentenceEmbedder, lexical_root: Path, name: str) -> HybridCollection:
+def new_collection(client: object, embedder: UseMultilingualEmbedder, lexical_root: Path, name: str) -> HybridCollection:
     physical = f"{name}_{uuid.uuid4().hex[:6]}"
     return HybridCollection(ChromaKnowledgeStore(client, embedder, physical), lexical_root / physical)
 
@@ -80,7 +80,7 @@ def print_quality(title: str, scores: dict[str, tuple[float, float, float]], cou
         print(f"{mode:<10}{r1:>10.3f}{r5:>10.3f}{mrr:>8.3f}")
 
 
-def own_set(client: object, embedder: LocalSentenceEmbedder, lexical_root: Path) -> None:
+def own_set(client: object, embedder: UseMultilingualEmbedder, lexical_root: Path) -> None:
     collections = {
         "knowledge_base": new_collection(client, embedder, lexical_root, "kb"),
         "runbooks": new_collection(client, embedder, lexical_root, "rb"),
@@ -96,7 +96,7 @@ def own_set(client: object, embedder: LocalSentenceEmbedder, lexical_root: Path)
         print_quality(f"  of which {kind}", quality(collections, subset, filters), len(subset))
 
 
-def stackfaq(client: object, embedder: LocalSentenceEmbedder, lexical_root: Path) -> None:
+def stackfaq(client: object, embedder: UseMultilingualEmbedder, lexical_root: Path) -> None:
     folder = DATASETS / "stackfaq_retrieval"
     if not folder.is_dir():
         print(f"\n(skipped StackFAQ: {folder} not found)")
@@ -129,7 +129,7 @@ def corpus_texts(needed: int) -> list[str]:
     return [texts[i % len(texts)] + ("" if i < len(texts) else f"\n(copy {i // len(texts)})") for i in range(needed)]
 
 
-def latency(client: object, embedder: LocalSentenceEmbedder, lexical_root: Path, sizes: list[int], query_count: int) -> None:
+def latency(client: object, embedder: UseMultilingualEmbedder, lexical_root: Path, sizes: list[int], query_count: int) -> None:
     rows = [json.loads(line) for line in (ROOT / "bench" / "data" / "retrieval_queries.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     queries = [r["query"] for r in rows][:query_count]
     texts = corpus_texts(max(sizes))
@@ -158,7 +158,7 @@ def main() -> None:
     parser.add_argument("--latency-queries", type=int, default=50)
     parser.add_argument("--skip-latency", action="store_true")
     args = parser.parse_args()
-    embedder = LocalSentenceEmbedder()
+    embedder = UseMultilingualEmbedder()
     with tempfile.TemporaryDirectory(prefix="bench-retrieval-") as workdir:
         client = open_chroma_client("embedded", Path(workdir) / "chroma")
         lexical_root = Path(workdir) / "bm25"

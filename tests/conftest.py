@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from core.settings import Settings  # noqa: E402
-from tools.embeddings import LocalSentenceEmbedder  # noqa: E402
+from tools.embeddings import UseMultilingualEmbedder  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +24,6 @@ def settings(state_dir: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> LocalSentenceEmbedder:
-    """The real packaged MiniLM model; loaded once because it takes seconds."""
-    return LocalSentenceEmbedder()
+def embedder() -> UseMultilingualEmbedder:
+    """The real packaged multilingual USE model, loaded once per session."""
+    return UseMultilingualEmbedder()

@@ -26,6 +26,7 @@ class HashingEmbedder:
     """Deterministic stand-in for the sentence model: word hashes into 512 buckets, L2-normalised."""
 
     dimension = 512
+    model_id = "test-hashing-512"
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         matrix = np.zeros((len(texts), self.dimension), dtype=np.float32)

@@ -131,5 +131,9 @@ class RedactingEmbedder:
     def dimension(self) -> int:
         return self._inner.dimension
 
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
     def embed(self, texts: Sequence[str]) -> "np.ndarray":
         return self._inner.embed([self._redactor.redact(text).text for text in texts])
