@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
-from tools.embeddings import Embedder, OpenAICompatibleEmbedder, UseMultilingualEmbedder
+from tools.embeddings import Embedder, OpenAICompatibleEmbedder
 from tools.pii import EntityExtractor, RedactingEmbedder, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
@@ -57,12 +57,18 @@ def get_toolkit() -> TriageToolkit:
 
 
 def build_embedder(settings: Settings, redactor: Redactor | None = None) -> Embedder:
-    """The local model, or a provider's endpoint (behind redaction unless TRIAGE_REDACT_BEFORE_LLM=false)."""
+    """The configured local model, or a provider's endpoint (behind redaction unless TRIAGE_REDACT_BEFORE_LLM=false).
+
+    Local backends are imported only when chosen (``tools.embeddings.build_local_embedder``), so an
+    optional one that is not installed fails here, at start-up, with a ConfigurationError.
+    """
     if settings.embedding_provider == "openai":
         api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
         remote = OpenAICompatibleEmbedder(settings.embedding_model, settings.openai_base_url, api_key, dimension=1536)
         return RedactingEmbedder(remote, redactor) if redactor and settings.redact_before_llm else remote
-    return UseMultilingualEmbedder()
+    from tools.embeddings import build_local_embedder
+
+    return build_local_embedder(settings.embedding_provider, settings.embedding_model_path)
 
 
 def build_entity_extractor(settings: Settings) -> EntityExtractor:

@@ -46,8 +46,15 @@ class Settings(BaseSettings):
     codec_token: SecretStr | None = Field(None, description="Bearer token the Temporal UI sends to /codec/*")
 
     # Embeddings and classification
-    embedding_provider: Literal["local", "openai"] = "local"
-    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_provider: Literal["use-multilingual", "local", "e5-small", "minilm-onnx", "sentence-transformers", "openai"] = Field(
+        "use-multilingual",
+        description="use-multilingual (USE v3, pl+en, the default; 'local' is its old name), e5-small (multilingual-e5-small "
+        "4-bit), minilm-onnx (English only), sentence-transformers (a local model, needs .[torch]) or openai (an endpoint).",
+    )
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="Model name sent to the openai provider.")
+    embedding_model_path: Path | None = Field(
+        None, description="Local model directory (sentence-transformers; for minilm-onnx: model.onnx/tokenizer.json)."
+    )
     classifier_neighbours: int = Field(5, ge=1, le=50)
     classifier_temperature: float = Field(0.04, gt=0)
 
@@ -113,6 +120,8 @@ class Settings(BaseSettings):
             raise ValueError("TRIAGE_AGENT_ASSIST_THRESHOLD must not exceed TRIAGE_AUTO_RESOLVE_THRESHOLD")
         if self.embedding_provider == "openai" and self.openai_api_key is None and self.openai_base_url is None:
             raise ValueError("TRIAGE_EMBEDDING_PROVIDER=openai needs TRIAGE_OPENAI_API_KEY or TRIAGE_OPENAI_BASE_URL")
+        if self.embedding_provider == "sentence-transformers" and self.embedding_model_path is None:
+            raise ValueError("TRIAGE_EMBEDDING_PROVIDER=sentence-transformers needs TRIAGE_EMBEDDING_MODEL_PATH (a local model directory)")
         return self
 
     @property

@@ -12,8 +12,8 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
-from tools.embeddings import Embedder
-from tools.errors import StoreUnavailableError
+from tools.embeddings import Embedder, embed_queries
+from tools.errors import ConfigurationError, StoreUnavailableError
 from tools.offline import enforce_offline
 from tools.retrieval.documents import Chunk, SourceDocument, chunk_document
 
@@ -34,6 +34,42 @@ def open_chroma_client(mode: str, path: Path | None = None, host: str = "localho
         return chromadb.EphemeralClient(settings=chroma_settings)
     path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+#: Collection metadata keys that record which model made the vectors.
+MODEL_KEY = "embedding_model"
+DIMENSION_KEY = "embedding_dimension"
+
+
+def open_collection(client: Any, name: str, embedder: Embedder) -> Any:
+    """Open (or create) a Chroma collection whose vectors are ``embedder``'s, never another model's.
+
+    A new collection records ``embedder.model_id`` in its metadata; an existing one must carry the
+    same id. An older empty collection without one is stamped; a non-empty one without one, or one
+    built by another model, raises ConfigurationError: vectors of two models are not comparable,
+    and a silent mix would rank by noise.
+    """
+    model_id = embedder.model_id
+    stamp = {MODEL_KEY: model_id, DIMENSION_KEY: int(embedder.dimension)}
+    collection = client.get_or_create_collection(
+        name=name, metadata={"hnsw:space": "cosine", **stamp}, embedding_function=None
+    )
+    metadata = dict(collection.metadata or {})
+    stored = metadata.get(MODEL_KEY)
+    if stored == model_id:
+        return collection
+    if stored is None and collection.count() == 0:
+        # Chroma refuses a metadata change that names the distance function; the space stays cosine.
+        collection.modify(metadata={**{k: v for k, v in metadata.items() if not k.startswith("hnsw:")}, **stamp})
+        return collection
+    built_by = f"model {stored!r}" if stored else "a model that was not recorded (before model ids were stored)"
+    raise ConfigurationError(
+        f"Chroma collection {name!r} holds vectors made by {built_by}, but the configured embedder is "
+        f"{model_id!r}; vectors of different models cannot be compared. Re-embed it with "
+        f"`triage-desk reembed --collection <knowledge_base|runbooks|tickets>` (Chroma name {name!r}), "
+        "or set TRIAGE_EMBEDDING_PROVIDER back to the model that built it.",
+        code="embedding_model_mismatch",
+    )
 
 
 @dataclass(frozen=True)
@@ -98,9 +134,7 @@ class ChromaKnowledgeStore:
     def __init__(self, client: Any, embedder: Embedder, collection: str = "knowledge_base") -> None:
         self._client = client
         self._embedder = embedder
-        self._collection = client.get_or_create_collection(
-            name=collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
-        )
+        self._collection = open_collection(client, collection, embedder)
 
     @property
     def name(self) -> str:
@@ -177,7 +211,8 @@ class ChromaKnowledgeStore:
         return len(chunks)
 
     def embed_query(self, query: str) -> Any:
-        return self._embedder.embed([query])[0]
+        # Query side of the model (e5's "query: " prefix); the same as embed() for symmetric models.
+        return embed_queries(self._embedder, [query])[0]
 
     def search(self, query: str, limit: int = 5, filters: dict[str, Any] | None = None, vector: Any = None) -> list[SearchHit]:
         """Dense search; score is cosine similarity clipped to 0..1."""
