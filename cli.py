@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from core.api_keys_cli import add_keys_command
 from core.settings import get_settings
 from tools.errors import TriageError
 from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_documents, open_chroma_client
@@ -25,7 +26,7 @@ def _catalog() -> RetrievalCatalog:
 
     settings = get_settings()
     client = open_chroma_client(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
-    return RetrievalCatalog(client, build_embedder(settings), settings.lexical_dir, settings.collection_names, settings.lexical_refresh_seconds)
+    return RetrievalCatalog(client, build_embedder(settings), settings.lexical_path, settings.collection_names)
 
 
 def ingest(args: argparse.Namespace) -> int:
@@ -51,7 +52,7 @@ def ingest(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with tqdm(total=len(documents), desc=f"ingesting into {args.collection}", unit="doc", disable=args.quiet) as bar:
         summary = collection.ingest(documents, tenant_id=tenant, progress=bar.update)
-    collection.refresh_lexical(force=True)
+    collection.sync_lexical()
     elapsed = time.perf_counter() - started
     print(
         f"{args.collection} (tenant {tenant}): {summary.documents} documents — {summary.added} added, "
@@ -100,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     search_cmd.add_argument("--threshold", type=float, default=0.0)
     search_cmd.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     search_cmd.set_defaults(handler=search)
+
+    add_keys_command(commands)
     return parser
 
 

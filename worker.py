@@ -16,7 +16,8 @@ from temporalio.langgraph import LangGraphPlugin
 from temporalio.worker import Worker
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
-from agents.triage import GRAPH_NAME, make_triage_graph
+from agents.triage import make_triage_graph
+from core.graphs import TRIAGE_GRAPH
 from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
 from tools.retrieval import load_documents
@@ -29,7 +30,7 @@ log = logging.getLogger("triage.worker")
 def make_plugin() -> LangGraphPlugin:
     """The LangGraph plugin with every graph this worker serves."""
     return LangGraphPlugin(
-        graphs={GRAPH_NAME: make_triage_graph()},
+        graphs={TRIAGE_GRAPH: make_triage_graph()},
         default_activity_options={"start_to_close_timeout": timedelta(seconds=60)},
     )
 
@@ -48,7 +49,7 @@ def seed_knowledge_base(toolkit: TriageToolkit) -> None:
             continue
         collection = toolkit.retrieval.collection(name)
         summary = collection.ingest(load_documents(path), tenant_id=settings.default_tenant)
-        collection.refresh_lexical(force=True)
+        collection.sync_lexical()
         log.info(
             "%s: %d documents (%d added, %d replaced, %d unchanged), %d chunks in store",
             name, summary.documents, summary.added, summary.replaced, summary.unchanged, collection.count(),

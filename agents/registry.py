@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+
 from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
@@ -17,8 +19,10 @@ from tools.pii import EntityExtractor, RedactingEmbedder, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
 from tools.retrieval import HybridCollection, RetrievalCatalog, open_chroma_client
+from tools.embeddings.cache import CachingEmbedder
 from tools.routing import Router
 from tools.taxonomy import Taxonomy, load_taxonomy
+from tools.triage_ledger import TriageLedger
 
 
 @dataclass
@@ -26,6 +30,7 @@ class TriageToolkit:
     """Everything the triage nodes need, built once per worker process."""
 
     settings: Settings
+    embedder: Embedder
     taxonomy: Taxonomy
     classifier: EmbeddingClassifier
     entity_extractor: EntityExtractor
@@ -35,6 +40,7 @@ class TriageToolkit:
     drafter: OfflineDrafter
     policy_checker: PolicyChecker
     router: Router
+    ledger: TriageLedger
 
     @property
     def kb_store(self) -> HybridCollection:
@@ -79,7 +85,7 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
     """Build the real toolkit from settings (loads models; takes a few seconds)."""
     entity_extractor = build_entity_extractor(settings)
     redactor = Redactor(entity_extractor)
-    embedder = embedder or build_embedder(settings, redactor)
+    embedder = CachingEmbedder(embedder or build_embedder(settings, redactor))
     taxonomy = load_taxonomy(settings.taxonomy_path)
     classifier = EmbeddingClassifier(
         embedder,
@@ -91,15 +97,18 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
     client = chroma_client or open_chroma_client(
         settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port
     )
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
     return TriageToolkit(
         settings=settings,
+        embedder=embedder,
         taxonomy=taxonomy,
         classifier=classifier,
         entity_extractor=entity_extractor,
         redactor=redactor,
-        retrieval=RetrievalCatalog(client, embedder, settings.lexical_dir, settings.collection_names, settings.lexical_refresh_seconds),
+        retrieval=RetrievalCatalog(client, embedder, settings.lexical_path, settings.collection_names),
         priority_matrix=PriorityMatrix(settings.vip_domains, settings.vip_emails),
         drafter=OfflineDrafter(),
         policy_checker=PolicyChecker(),
         router=Router(settings.auto_resolve_threshold, settings.agent_assist_threshold),
+        ledger=TriageLedger(sa.create_engine(settings.sql_url)),
     )

@@ -7,7 +7,16 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tools.errors import ConfigurationError, InvalidInputError, NotFoundError, StoreUnavailableError, TriageError
+from core.errors import (
+    ConfigurationError,
+    EngineUnavailableError,
+    InvalidInputError,
+    NotFoundError,
+    StoreUnavailableError,
+    TriageError,
+    WorkflowFailedError,
+    WorkflowTimeoutError,
+)
 
 _STATUS: dict[type[TriageError], int] = {
     InvalidInputError: 400,
@@ -15,18 +24,6 @@ _STATUS: dict[type[TriageError], int] = {
     StoreUnavailableError: 503,
     ConfigurationError: 500,
 }
-
-
-class WorkflowFailedError(TriageError):
-    """The triage workflow ended in failure; the run id lets an operator inspect it in the Temporal UI."""
-
-    code = "workflow_failed"
-
-
-class WorkflowTimeoutError(TriageError):
-    """The workflow did not finish in time; it keeps running and a retry of the request returns its result."""
-
-    code = "workflow_timeout"
 
 
 def install_error_handlers(app: FastAPI) -> None:

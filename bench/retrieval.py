@@ -45,7 +45,7 @@ class Query:
 
 def new_collection(client: object, embedder: UseMultilingualEmbedder, lexical_root: Path, name: str) -> HybridCollection:
     physical = f"{name}_{uuid.uuid4().hex[:6]}"
-    return HybridCollection(ChromaKnowledgeStore(client, embedder, physical), lexical_root / physical)
+    return HybridCollection(ChromaKnowledgeStore(client, embedder, physical), lexical_root / "lexical.sqlite3")
 
 
 def document_ranking(collection: HybridCollection, query: str, mode: str, filters: dict[str, str]) -> list[str]:
@@ -140,7 +140,7 @@ def latency(client: object, embedder: UseMultilingualEmbedder, lexical_root: Pat
         documents = [SourceDocument(f"DOC-{i}", text.splitlines()[0][:80] or f"doc {i}", "", text) for i, text in enumerate(texts[:size])]
         started = time.perf_counter()
         collection.ingest(documents, TENANT)
-        collection.refresh_lexical(force=True)
+        collection.sync_lexical()
         print(f"{'':>8}  (ingested {collection.count()} chunks in {time.perf_counter() - started:.0f} s)")
         for mode in MODES:
             collection.search(queries[0], 10, {"tenant_id": TENANT}, mode=mode)  # type: ignore[arg-type]

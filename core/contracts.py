@@ -7,6 +7,7 @@ of the internal result built by :func:`to_ticket_output`.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
@@ -17,6 +18,11 @@ Severity = Literal["critical", "high", "medium", "low"]
 Decision = Literal["auto_resolve", "agent_assist", "escalate"]
 Compliance = Literal["passed", "warning", "failed"]
 Tone = Literal["empathetic_professional", "formal", "casual"]
+
+
+def slug(label: str) -> str:
+    """``Finance Team`` -> ``finance_team``: the seed-002 form of team and category ids."""
+    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
 # ---------------------------------------------------------------- workflow input

@@ -7,6 +7,7 @@ ones, so a fresh checkout runs with no Docker and no API keys.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -35,8 +36,12 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    cors_origins: list[str] = ["*"]
-    default_tenant: str = "demo"
+    cors_origins: list[str] = Field(
+        ["http://localhost:8233", "http://127.0.0.1:8233"],
+        description='Browser origins allowed to call the API (default: the local Temporal UI, for the codec); "*" allows any, without credentials.',
+    )
+    default_tenant: str = Field("demo", description="Tenant of the dev key and of CLI ingest/search without --tenant.")
+    api_key_cache_seconds: float = Field(30.0, ge=0, le=3600, description="How long a verified API key is trusted in process.")
     workflow_result_timeout_s: float = Field(60.0, gt=0)
 
     # Payload encryption (Temporal history holds no clear PII). JSON map key id -> base64 AES key, and the
@@ -67,7 +72,6 @@ class Settings(BaseSettings):
     ticket_collection: str = Field("tickets", description="Chroma name of the tickets collection")
     retrieval_top_k: int = Field(3, ge=1, le=20)
     retrieval_min_score: float = Field(0.3, ge=0, le=1)
-    lexical_refresh_seconds: float = Field(10.0, ge=0, description="Least time between BM25 rebuilds after writes")
     similar_tickets_top_k: int = Field(3, ge=0, le=20, description="Similar resolved tickets in a triage result")
 
     # OpenAI-compatible endpoint (used by the ``openai`` embedding provider); drafting is offline for now
@@ -99,6 +103,15 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("cors_origins", mode="after")
+    @classmethod
+    def _origins(cls, value: list[str]) -> list[str]:
+        # Browsers send Origin without a path or trailing slash; a configured "http://x/" would never match.
+        for origin in value:
+            if origin != "*" and not re.fullmatch(r"https?://[^/\s]+", origin):
+                raise ValueError(f'TRIAGE_CORS_ORIGINS entry {origin!r} must be "*" or scheme://host[:port] without a path')
+        return value
 
     @field_validator("entity_id_patterns", mode="after")
     @classmethod
@@ -135,9 +148,9 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.state_dir / 'triage.db'}"
 
     @property
-    def lexical_dir(self) -> Path:
-        """BM25 indexes, one directory per collection, beside the embedded Chroma store."""
-        return self.state_dir / "bm25"
+    def lexical_path(self) -> Path:
+        """BM25 indexes (SQLite FTS5, one table pair per collection), shared by every process on this machine."""
+        return self.state_dir / "lexical.sqlite3"
 
     @property
     def collection_names(self) -> dict[str, str]:

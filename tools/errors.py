@@ -1,41 +1,4 @@
-"""Our error tree: foreign errors are translated into these at the tool edge.
+"""Moved to :mod:`core.errors` (every layer may import it); kept while in-flight branches migrate."""
 
-Each error carries a stable ``code`` that the API returns and users can act on.
-"""
-
-from __future__ import annotations
-
-
-class TriageError(Exception):
-    """Base of every error this project raises on purpose."""
-
-    code = "triage_error"
-
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        if code:
-            self.code = code
-
-
-class InvalidInputError(TriageError):
-    """The caller sent something we cannot work with; retrying will not help."""
-
-    code = "invalid_input"
-
-
-class ConfigurationError(TriageError):
-    """A setting or data file is missing or malformed."""
-
-    code = "configuration_error"
-
-
-class StoreUnavailableError(TriageError):
-    """A backing store (Chroma, Neo4j, SQL) could not be reached; usually transient."""
-
-    code = "store_unavailable"
-
-
-class NotFoundError(TriageError):
-    """The thing asked for does not exist (or not for this tenant)."""
-
-    code = "not_found"
+from core.errors import *  # noqa: F401,F403
+from core.errors import ConfigurationError, InvalidInputError, NotFoundError, StoreUnavailableError, TriageError  # noqa: F401

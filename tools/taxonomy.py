@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """A SQL ledger of finished triage runs: what dashboards aggregate (decisions, intents, cost).
 
 Temporal keeps every run, but aggregating thousands of workflow results would mean reading each
-history; one narrow row per run, written when the API hands a result back, answers metrics in one
-query. Rows hold labels and numbers only, never ticket text or entities.
+history; one narrow row per ticket's workflow, written by the run's last activity (so a run whose caller
+gave up waiting is still counted), answers metrics in one query. Rows hold labels and numbers only, never ticket text or entities.
 """
 
 from __future__ import annotations
@@ -63,11 +63,26 @@ class TriageLedger:
             return connection.execute(sa.select(triage_runs.c.workflow_id).where(triage_runs.c.workflow_id == workflow_id)).first() is not None
 
     def record(self, run: TriageRun) -> None:
-        """Idempotent per workflow run: a repeated request for the same ticket adds nothing."""
+        """One row per ticket workflow, holding its latest run: a retried activity writes the same row
+        again, and a run an operator reset in the Temporal UI replaces the first run's figures."""
+        values = dict(run.__dict__)
         with self._engine.begin() as connection:
-            if connection.execute(sa.select(triage_runs.c.workflow_id).where(triage_runs.c.workflow_id == run.workflow_id)).first():
-                return
-            connection.execute(triage_runs.insert().values(**run.__dict__))
+            updated = connection.execute(
+                triage_runs.update().where(triage_runs.c.workflow_id == run.workflow_id).values(**values)
+            ).rowcount
+            if not updated:
+                try:
+                    with connection.begin_nested():
+                        connection.execute(triage_runs.insert().values(**values))
+                except sa.exc.IntegrityError:  # another attempt inserted it just now: take ours as the latest
+                    connection.execute(triage_runs.update().where(triage_runs.c.workflow_id == run.workflow_id).values(**values))
+
+    def count(self, tenant_id: str | None = None) -> int:
+        query = sa.select(sa.func.count()).select_from(triage_runs)
+        if tenant_id is not None:
+            query = query.where(triage_runs.c.tenant_id == tenant_id)
+        with self._engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def metrics(self, tenant_id: str, period: str, team: str | None = None, now: datetime | None = None) -> dict[str, Any]:
         since = (now or datetime.now(timezone.utc)) - PERIODS[period]

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"

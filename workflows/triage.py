@@ -1,8 +1,9 @@
 """``TriageWorkflow``: one ticket through the triage graph, durably.
 
-The workflow's logic is "compile the registered graph by name, ainvoke": every node is an
-activity (retries, timeouts and summaries in the Temporal UI), and the final state is assembled
-into a :class:`core.contracts.TriageResult`.
+The workflow's logic is "compile the registered graph by name, ainvoke": model and store nodes
+run as activities (retries, timeouts and summaries in the Temporal UI), deterministic nodes run
+here in the workflow, and the final state is assembled into a :class:`core.contracts.TriageResult`.
+This module imports only temporalio and core/: the graph and its tools belong to the worker.
 """
 
 from __future__ import annotations
@@ -12,17 +13,23 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from temporalio.langgraph import graph
 
-    from agents.triage.graph import GRAPH_NAME
-    from agents.triage.state import assemble_result
     from core.contracts import TriageRequest, TriageResult
+    from core.graphs import TRIAGE_GRAPH
+    from core.triage_state import assemble_result
 
 
 @workflow.defn
 class TriageWorkflow:
-    """Classify, prioritise, extract, retrieve, draft, policy-check and route one ticket."""
+    """Classify, prioritise, extract, retrieve, draft, policy-check, route and record one ticket."""
 
     @workflow.run
     async def run(self, request: TriageRequest) -> TriageResult:
-        app = graph(GRAPH_NAME).compile()
-        state = await app.ainvoke({"request": request.model_dump()})
-        return assemble_result(state, workflow.now(), workflow.info().workflow_id)
+        info = workflow.info()
+        app = graph(TRIAGE_GRAPH).compile()
+        state = await app.ainvoke(
+            {
+                "request": request.model_dump(),
+                "run": {"workflow_id": info.workflow_id, "run_id": info.run_id, "started_at": info.start_time.isoformat()},
+            }
+        )
+        return assemble_result(state, workflow.now(), info.workflow_id)

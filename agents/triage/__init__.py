@@ -1,5 +1,8 @@
-"""The triage graph: classify, prioritize, extract_entities, retrieve, draft, policy_check, route."""
+"""The triage graph: classify, prioritize, extract_entities, retrieve, draft, policy_check, route, record_ticket."""
 
-from agents.triage.graph import GRAPH_NAME, NODE_NAMES, make_triage_graph
+from agents.triage.graph import NODE_NAMES, make_triage_graph
+from core.graphs import TRIAGE_GRAPH
 
-__all__ = ["GRAPH_NAME", "NODE_NAMES", "make_triage_graph"]
+GRAPH_NAME = TRIAGE_GRAPH
+
+__all__ = ["GRAPH_NAME", "NODE_NAMES", "TRIAGE_GRAPH", "make_triage_graph"]

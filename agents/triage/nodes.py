@@ -2,18 +2,24 @@
 
 Each node is a module-level async function (the Temporal LangGraph plugin names the activity
 after it and rejects closures). Nodes read their clients from :mod:`agents.registry`, do their
-CPU-bound work in a thread so the worker's event loop keeps heartbeating, and return only the
-state keys they own.
+CPU-bound work in a thread while the event loop heartbeats (so a crashed worker's node is retried
+elsewhere within seconds), and return only the state keys they own. prioritize, policy_check and
+route run inside the workflow: they must stay pure computations on the state and the toolkit's
+static configuration (taxonomy, thresholds), with no I/O, clock or randomness.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-from typing import Any
+import inspect
+from datetime import datetime, timezone
+from typing import Any, Callable, TypeVar
+
+from temporalio import activity
 
 from agents.registry import get_toolkit
-from agents.triage.state import TriageState, request_of
+from core.triage_state import TriageState, request_of
 from core.contracts import (
     AnswerDraft,
     Citation,
@@ -27,17 +33,41 @@ from core.contracts import (
     SimilarTicket,
     TokenUsage,
     TriageRequest,
+    slug,
 )
 from tools.classification import detect_language, detect_sentiment
-from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
 from tools.drafting import article_from_sections, strip_citations, unknown_citations
+from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
+from tools.triage_ledger import TriageRun
+
+T = TypeVar("T")
+HEARTBEAT_EVERY_S = 1.0
+
+
+async def _work(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run blocking work in a thread; inside an activity, heartbeat until it is done."""
+    task = asyncio.ensure_future(asyncio.to_thread(function, *args, **kwargs))
+    if not activity.in_activity():
+        return await task
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_S)
+        if done:
+            return task.result()
+        activity.heartbeat()
+
+
+async def _ticket_vector(text: str) -> Any:
+    """The ticket's one embedding: classify, retrieve and record ask for the same text, and the
+    toolkit's caching embedder computes it once per worker (the first caller computes, others wait)."""
+    return (await _work(get_toolkit().embedder.embed, [text]))[0]
 
 
 async def classify(state: TriageState) -> dict[str, Any]:
     """Category, subcategory and intent from the nearest labeled examples; sentiment and language."""
     toolkit = get_toolkit()
     text = request_of(state).raw_message
-    outcome = await asyncio.to_thread(toolkit.classifier.classify, text)
+    vector = await _ticket_vector(text)
+    outcome = await _work(_classify_with_vector, toolkit.classifier, text, vector)
     classification = Classification(
         category=outcome.category,
         subcategory=outcome.subcategory,
@@ -51,6 +81,13 @@ async def classify(state: TriageState) -> dict[str, Any]:
         language=detect_language(text),
     )
     return {"classification": classification.model_dump()}
+
+
+def _classify_with_vector(classifier: Any, text: str, vector: Any) -> Any:
+    """The classifier's answer from the shared vector (a classifier without ``vector=`` embeds again)."""
+    if "vector" in inspect.signature(classifier.classify).parameters:
+        return classifier.classify(text, vector=vector)
+    return classifier.classify(text)
 
 
 async def prioritize(state: TriageState) -> dict[str, Any]:
@@ -79,7 +116,7 @@ async def prioritize(state: TriageState) -> dict[str, Any]:
 async def extract_entities(state: TriageState) -> dict[str, Any]:
     """Entities (emails, phones, IBANs, PESELs, IPs, URLs...) with type, value, confidence and offsets."""
     toolkit = get_toolkit()
-    found = await asyncio.to_thread(toolkit.entity_extractor.extract, request_of(state).raw_message)
+    found = await _work(toolkit.entity_extractor.extract, request_of(state).raw_message)
     entities = [
         Entity(type=e.type, value=e.value, confidence=e.confidence, position=e.start, end=e.end, valid=e.valid).model_dump()
         for e in found
@@ -94,8 +131,8 @@ async def retrieve(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     settings = toolkit.settings
     request = request_of(state)
-    vector = await asyncio.to_thread(toolkit.kb_store.embed_query, request.raw_message)  # shared by both searches
-    hits = await asyncio.to_thread(
+    vector = await _ticket_vector(request.raw_message)  # shared by both searches (and classify, record)
+    hits = await _work(
         functools.partial(
             toolkit.kb_store.search,
             request.raw_message,
@@ -122,7 +159,7 @@ async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list
     """The tenant's resolved tickets most like this one, by hybrid search, at least min-score similar."""
     toolkit = get_toolkit()
     settings = toolkit.settings
-    hits = await asyncio.to_thread(
+    hits = await _work(
         functools.partial(
             toolkit.retrieval.collection("tickets").search,
             request.raw_message,
@@ -153,7 +190,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     article = None
     if citations:
         best = citations[0]
-        sections = await asyncio.to_thread(toolkit.kb_store.document_sections, best["doc_id"], request.tenant_id)
+        sections = await _work(toolkit.kb_store.document_sections, best["doc_id"], request.tenant_id)
         article = article_from_sections(best["doc_id"], best["title"], sections)
     result = toolkit.drafter.draft(
         customer_name=request.customer_name,
@@ -220,18 +257,30 @@ async def route(state: TriageState) -> dict[str, Any]:
 
 
 async def record_ticket(state: TriageState) -> dict[str, Any]:
-    """Index the ticket (redacted) in the ``tickets`` collection so similar-ticket search finds it;
-    an auto-resolved ticket goes in as resolved, with the draft as its resolution. A ticket an agent
+    """The run's one write step: index the ticket (redacted) in the ``tickets`` collection so
+    similar-ticket search finds it, and enter the run in the triage ledger (metrics).
+
+    An auto-resolved ticket goes in as resolved, with the draft as its resolution. A ticket an agent
     already moved on (in progress, resolved) keeps its state: re-triaging must not reopen it or
-    drop its resolution."""
+    drop its resolution. Both writes are idempotent, so a retried attempt changes nothing, and
+    the ledger row is keyed by the ticket's workflow, so a reset run replaces the earlier figures.
+    """
     toolkit = get_toolkit()
     request = request_of(state)
+    finished_at = datetime.now(timezone.utc)
+    status = await _work(_index_ticket, state, request, await _ticket_vector(request.raw_message))
+    await _work(toolkit.ledger.record, ledger_entry(state, finished_at))
+    return {"ticket_status": status, "finished_at": finished_at.isoformat()}
+
+
+def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> str:
+    toolkit = get_toolkit()
     classification = state["classification"]
     resolved = state["routing"]["decision"] == "auto_resolve"
     tickets = toolkit.retrieval.collection("tickets")
-    stored = await asyncio.to_thread(tickets.document_chunks, request.ticket_id, request.tenant_id)
+    stored = tickets.document_chunks(request.ticket_id, request.tenant_id)
     if stored and stored[0].metadata.get("status") in ("in_progress", "resolved"):
-        return {"ticket_status": str(stored[0].metadata["status"])}
+        return str(stored[0].metadata["status"])
     record = TicketRecord(
         ticket_id=request.ticket_id,
         tenant_id=request.tenant_id,
@@ -244,8 +293,31 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
         resolution=state["answer_draft"]["body"] if resolved else "",
         resolved_by="triage-desk (auto_resolve)" if resolved else "",
     )
-    await asyncio.to_thread(index_ticket, tickets, toolkit.redactor, record)
-    return {"ticket_status": record.status}
+    index_ticket(tickets, toolkit.redactor, record, vector=vector)
+    return record.status
+
+
+def ledger_entry(state: TriageState, finished_at: datetime) -> TriageRun:
+    """The ledger row of this run: labels and numbers only, never ticket text or entities."""
+    request = request_of(state)
+    run = state.get("run", {})
+    started = datetime.fromisoformat(run["started_at"]) if run.get("started_at") else None
+    usage = TokenUsage.model_validate(state.get("token_usage", {}))
+    return TriageRun(
+        workflow_id=run.get("workflow_id") or f"inprocess-{request.tenant_id}-{request.ticket_id}",
+        tenant_id=request.tenant_id,
+        ticket_id=request.ticket_id,
+        finished_at=finished_at,
+        decision=state["routing"]["decision"],
+        confidence=state["routing"]["confidence"],
+        intent=state["classification"]["intent"]["type"],
+        priority=state["priority"]["level"],
+        team=slug(state["routing"]["team"]),
+        processing_ms=round((finished_at - started).total_seconds() * 1000) if started else None,
+        tokens_input=usage.input,
+        tokens_output=usage.output,
+        cost=usage.cost,
+    )
 
 
 __all__ = ["classify", "draft", "extract_entities", "policy_check", "prioritize", "record_ticket", "retrieve", "route"]

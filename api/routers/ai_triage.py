@@ -16,9 +16,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, ToolkitDep
-from api.routers.tickets import run_triage, team_slug
-from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult
-from tools.errors import TriageError
+from api.routers.tickets import run_triage
+from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult, slug
+from core.errors import TriageError
 from tools.retrieval.tickets import load_ticket
 
 router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"])
@@ -84,8 +84,8 @@ def to_ai_triage(result: TriageResult) -> AiTriageResponse:
         ),
         entities=result.entities,
         similar_tickets=[AiSimilarTicket(id=t.id, title=t.title, similarity=t.similarity, resolution=t.resolution) for t in result.similar_tickets],
-        suggested_category=team_slug(classification.subcategory or classification.category),
-        suggested_team=team_slug(result.routing.team),
+        suggested_category=slug(classification.subcategory or classification.category),
+        suggested_team=slug(result.routing.team),
         token_usage=result.token_usage,
         workflow_id=result.workflow_id,
     )
@@ -103,7 +103,7 @@ async def _request_for_known_ticket(toolkit: ToolkitDep, tenant: str, ticket_id:
     summary="Triage a ticket (ITSM shape)",
     responses={404: {"description": "Unknown ticketId"}, 502: {"description": "The triage workflow failed"}},
 )
-async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep, ledger: LedgerDep) -> AiTriageResponse:
+async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> AiTriageResponse:
     """Intent, priority (P1..P5, SLA minutes), entities, similar resolved tickets, routing and token
     usage for one ticket, from a durable ``TriageWorkflow`` run visible in the Temporal UI."""
     if body.ticketId:
@@ -112,7 +112,7 @@ async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsD
         message = "\n\n".join(part for part in (body.title, body.description) if part)
         ticket_id = "adhoc-" + hashlib.sha256(message.encode()).hexdigest()[:16]
         request = TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=message, customer_email=str(body.requesterEmail or ""))
-    return to_ai_triage(await run_triage(client, request, settings, ledger))
+    return to_ai_triage(await run_triage(client, request, settings))
 
 
 MAX_BATCH = 50
@@ -146,7 +146,7 @@ class BatchTriageResponse(BaseModel):
 
 
 @router.post("/triage/batch", response_model=BatchTriageResponse, summary="Triage up to 50 known tickets")
-async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep, ledger: LedgerDep) -> BatchTriageResponse:
+async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> BatchTriageResponse:
     """Each ticket runs its own ``TriageWorkflow`` (all started at once, so Temporal retries and
     records each independently); results keep the input order, and a ticket that cannot be
     triaged (unknown id, failed run) is reported in place with its error instead of failing the batch."""
@@ -154,7 +154,7 @@ async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: 
 
     async def one(ticket_id: str) -> BatchItem:
         try:
-            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(toolkit, tenant, ticket_id), settings, ledger))
+            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(toolkit, tenant, ticket_id), settings))
         except TriageError as exc:
             return BatchItem(ticketId=ticket_id, error={"code": exc.code, "message": str(exc)})
         items[ticket_id] = result

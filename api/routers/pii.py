@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from api.deps import SettingsDep, TenantDep, ToolkitDep, VaultDep
 from core.contracts import Entity
 from tools.classification.language import detect_language
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 from tools.pii import PERSONAL_TYPES, rehydrate
 
 router = APIRouter(prefix="/v1/ai", tags=["entities and personal data"])

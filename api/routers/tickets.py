@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from typing import Literal
 
 from fastapi import APIRouter
@@ -12,12 +11,11 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, ToolkitDep
-from api.errors import WorkflowFailedError, WorkflowTimeoutError
+from api.deps import SettingsDep, TemporalDep, TenantDep, ToolkitDep
+from core.errors import WorkflowFailedError, WorkflowTimeoutError
 from core.contracts import ProcessResponse, TicketInput, TriageRequest, TriageResult, to_ticket_output
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 from tools.retrieval.tickets import TicketRecord, index_ticket, load_ticket
-from tools.triage_ledger import TriageLedger, TriageRun
 from workflows import TriageWorkflow, triage_workflow_id
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
@@ -44,46 +42,19 @@ async def start_or_join_triage(client: TemporalDep, request: TriageRequest, task
         return client.get_workflow_handle(workflow_id, result_type=TriageResult)
 
 
-async def run_triage(client: TemporalDep, request: TriageRequest, settings: SettingsDep, ledger: TriageLedger) -> TriageResult:
+async def run_triage(client: TemporalDep, request: TriageRequest, settings: SettingsDep) -> TriageResult:
     """Start or join the ticket's workflow and wait for its result, as an API error on timeout or
-    failure; a finished run is entered once in the triage ledger (for /v1/ai/triage/metrics)."""
+    failure. The run enters the triage ledger itself (its record step), so a caller that gives up
+    waiting loses nothing."""
     handle = await start_or_join_triage(client, request, settings.task_queue)
     try:
-        result: TriageResult = await asyncio.wait_for(handle.result(), timeout=settings.workflow_result_timeout_s)
+        return await asyncio.wait_for(handle.result(), timeout=settings.workflow_result_timeout_s)
     except asyncio.TimeoutError as exc:
         raise WorkflowTimeoutError(
             f"triage of {request.ticket_id} is still running (workflow {handle.id}); repeat the request to get its result"
         ) from exc
     except WorkflowFailureError as exc:
         raise WorkflowFailedError(f"triage workflow {handle.id} failed: {exc.cause}") from exc
-    if not await asyncio.to_thread(ledger.has, handle.id):
-        started = (await handle.describe()).start_time
-        processing_ms = round((result.timestamp - started).total_seconds() * 1000) if started else None
-        await asyncio.to_thread(ledger.record, ledger_entry(result, handle.id, processing_ms))
-    return result
-
-
-def ledger_entry(result: TriageResult, workflow_id: str, processing_ms: int | None) -> TriageRun:
-    return TriageRun(
-        workflow_id=workflow_id,
-        tenant_id=result.tenant_id,
-        ticket_id=result.ticket_id,
-        finished_at=result.timestamp,
-        decision=result.routing.decision,
-        confidence=result.routing.confidence,
-        intent=result.classification.intent.type,
-        priority=result.priority.level,
-        team=team_slug(result.routing.team),
-        processing_ms=processing_ms,
-        tokens_input=result.token_usage.input,
-        tokens_output=result.token_usage.output,
-        cost=result.token_usage.cost,
-    )
-
-
-def team_slug(label: str) -> str:
-    """``Finance Team`` -> ``finance_team``: the seed-002 form of team and category ids."""
-    return re.sub(r"[^a-z0-9]+", "_", label.lower()).strip("_")
 
 
 @router.post(
@@ -93,7 +64,7 @@ def team_slug(label: str) -> str:
     responses={502: {"description": "The triage workflow failed"}, 504: {"description": "The triage is still running"}},
 )
 async def process_ticket(
-    ticket: TicketInput, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, ledger: LedgerDep
+    ticket: TicketInput, client: TemporalDep, settings: SettingsDep, tenant: TenantDep
 ) -> ProcessResponse:
     """Triage classification, draft response and citations for one ticket.
 
@@ -108,7 +79,7 @@ async def process_ticket(
         customer_name=ticket.customer_name,
         customer_email=str(ticket.customer_email),
     )
-    result = await run_triage(client, request, settings, ledger)
+    result = await run_triage(client, request, settings)
     return ProcessResponse(success=True, ticket_id=result.ticket_id, result=to_ticket_output(result))
 
 

@@ -17,7 +17,7 @@ import pytest
 from agents.registry import build_toolkit
 from core.settings import Settings
 from tests.integration.chroma_server import free_port
-from tools.errors import StoreUnavailableError
+from core.errors import StoreUnavailableError
 from tools.retrieval import ChromaKnowledgeStore, load_markdown_directory, open_chroma_client
 from tools.retrieval.documents import SourceDocument
 from worker import seed_knowledge_base

@@ -12,8 +12,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from agents.registry import TriageToolkit
-from agents.triage import NODE_NAMES
+from core.graphs import TRIAGE_ACTIVITY_NODES, TRIAGE_WORKFLOW_NODES
 from core.contracts import ProcessResponse
+from tests.integration.conftest import KeyHeaders
 from workflows import triage_workflow_id
 
 pytestmark = pytest.mark.integration
@@ -64,7 +65,7 @@ async def test_process_ticket_returns_every_seed_field(api_client: httpx.AsyncCl
     assert cited_in_body <= {c["doc_id"] for c in citations}
 
 
-async def test_every_node_runs_as_one_activity(
+async def test_every_io_node_runs_as_one_activity_and_pure_nodes_in_the_workflow(
     api_client: httpx.AsyncClient, temporal_client: Client, integration_settings
 ) -> None:
     ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
@@ -78,7 +79,10 @@ async def test_every_node_runs_as_one_activity(
     async for event in handle.fetch_history_events():
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
             scheduled[event.activity_task_scheduled_event_attributes.activity_type.name] += 1
-    assert scheduled == Counter({f"triage.{name}": 1 for name in NODE_NAMES})
+    assert scheduled == Counter({f"triage.{name}": 1 for name in TRIAGE_ACTIVITY_NODES})
+    assert not any(f"triage.{name}" in scheduled for name in TRIAGE_WORKFLOW_NODES)
+    result = response.json()["result"]
+    assert result["triage"]["priority"] and result["policy_check"]["compliance"]  # computed in the workflow
 
 
 async def test_same_ticket_id_twice_starts_one_workflow(
@@ -125,17 +129,17 @@ async def test_health_endpoints(api_client: httpx.AsyncClient) -> None:
     assert all(check["ok"] for check in ready.json()["checks"].values())
 
 
-async def test_metrics_count_completed_runs_per_tenant(api_client: httpx.AsyncClient) -> None:
+async def test_metrics_count_completed_runs_per_tenant(api_client: httpx.AsyncClient, key_headers: KeyHeaders) -> None:
     tenant = f"t{uuid.uuid4().hex[:8]}"
     for _ in range(2):
         response = await api_client.post(
-            "/api/v1/tickets/process", json=_ticket(f"TKT-{uuid.uuid4().hex[:8]}"), headers={"X-Tenant-ID": tenant}
+            "/api/v1/tickets/process", json=_ticket(f"TKT-{uuid.uuid4().hex[:8]}"), headers=key_headers(tenant)
         )
         assert response.status_code == 200
     import asyncio
 
     for _ in range(50):  # visibility is eventually consistent
-        metrics = (await api_client.get("/api/v1/tickets/metrics", headers={"X-Tenant-ID": tenant})).json()
+        metrics = (await api_client.get("/api/v1/tickets/metrics", headers=key_headers(tenant))).json()
         if metrics["completed"] == 2:
             break
         await asyncio.sleep(0.2)

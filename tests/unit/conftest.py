@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from agents.registry import TriageToolkit, build_entity_extractor, install_toolkit
 from core.settings import Settings
@@ -19,6 +20,7 @@ from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
 from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_markdown_directory, open_chroma_client
 from tools.routing import Router
+from tools.triage_ledger import TriageLedger
 from tools.taxonomy import load_taxonomy
 
 
@@ -53,6 +55,7 @@ def unit_toolkit(settings: Settings, entity_extractor: EntityExtractor) -> Triag
     catalog.collection("knowledge_base").ingest(load_markdown_directory(settings.kb_dir), tenant_id="demo")
     return TriageToolkit(
         settings=settings,
+        embedder=embedder,
         taxonomy=taxonomy,
         classifier=EmbeddingClassifier(embedder, taxonomy, load_examples(settings.labeled_tickets_path, taxonomy)),
         entity_extractor=entity_extractor,
@@ -62,6 +65,7 @@ def unit_toolkit(settings: Settings, entity_extractor: EntityExtractor) -> Triag
         drafter=OfflineDrafter(),
         policy_checker=PolicyChecker(),
         router=Router(),
+        ledger=TriageLedger(sa.create_engine(f"sqlite:///{settings.state_dir / f'unit-ledger-{suffix}.db'}")),
     )
 
 

@@ -115,14 +115,45 @@ async def test_route_uses_taxonomy_team(installed_toolkit: TriageToolkit) -> Non
     assert routing.decision in {"auto_resolve", "agent_assist", "escalate"}
 
 
-def test_graph_nodes_have_activity_options() -> None:
+def test_graph_places_io_nodes_in_activities_and_pure_nodes_in_the_workflow() -> None:
     graph = make_triage_graph()
     assert set(graph.nodes) == {"classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route", "record_ticket"}
-    for spec in graph.nodes.values():
+    for name, spec in graph.nodes.items():
+        assert callable(spec.metadata["summary_fn"])
+        if name in ("prioritize", "policy_check", "route"):
+            assert spec.metadata == {"execute_in": "workflow", "summary_fn": spec.metadata["summary_fn"]}
+            continue
         assert spec.metadata["execute_in"] == "activity"
         assert spec.metadata["start_to_close_timeout"].total_seconds() > 0
+        assert 0 < spec.metadata["heartbeat_timeout"].total_seconds() <= 10
         assert spec.metadata["retry_policy"].maximum_attempts == 3
-        assert callable(spec.metadata["summary_fn"])
+
+
+async def test_one_embedding_of_the_ticket_per_run(installed_toolkit: TriageToolkit) -> None:
+    """classify, retrieve and record share the ticket's vector through the toolkit's caching embedder."""
+    from tools.embeddings.cache import CachingEmbedder
+
+    cached = CachingEmbedder(installed_toolkit.embedder)
+    original = installed_toolkit.embedder
+    installed_toolkit.embedder = cached
+    try:
+        state = await _run_all("Printer on floor 3 shows paper jam error 0x41 since this morning, unique-7731")
+        await nodes.record_ticket(state)
+    finally:
+        installed_toolkit.embedder = original
+    assert cached.computed == 1
+
+
+async def test_record_ticket_enters_the_run_in_the_ledger_once(installed_toolkit: TriageToolkit) -> None:
+    state = await _run_all("Outlook stopped syncing my mailbox this morning, ledger-test")
+    state["run"] = {"workflow_id": "triage-demo-LEDGER-1", "run_id": "r1", "started_at": "2026-01-01T00:00:00+00:00"}
+    before = installed_toolkit.ledger.count("demo")
+    await nodes.record_ticket(state)
+    await nodes.record_ticket(state)  # a retried attempt
+    state["routing"]["decision"] = "escalate"  # a reset run with another outcome replaces the row
+    await nodes.record_ticket(state)
+    assert installed_toolkit.ledger.count("demo") == before + 1
+    assert installed_toolkit.ledger.metrics("demo", "30d")["decisions"]["escalate"] >= 1
 
 
 @pytest.mark.parametrize("missing", ["classification", "priority"])

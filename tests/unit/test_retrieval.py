@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.unit.conftest import HashingEmbedder
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 from tools.retrieval import HybridCollection, SourceDocument, chunk_document, load_documents, open_chroma_client, reciprocal_rank_fusion
 from tools.retrieval.documents import split_with_overlap
 from tools.retrieval.lexical import LexicalIndex, tokenize
@@ -22,18 +22,52 @@ def test_tokenizer_keeps_codes_whole_and_split() -> None:
     assert "on" not in tokens
 
 
+def test_tokenizer_folds_polish_diacritics_for_matching() -> None:
+    assert tokenize("Załączniki nie działają, błąd łącza") == tokenize("zalaczniki nie dzialaja, blad lacza")
+
+
 def test_bm25_finds_exact_identifiers_and_applies_filters(tmp_path: Path) -> None:
-    index = LexicalIndex(tmp_path / "bm25")
+    index = LexicalIndex(tmp_path / "lexical.sqlite3", "kb")
     ids = ["a", "b", "c"]
     texts = ["ORA-12541 TNS no listener", "ORA-12514 listener does not know service", "VPN disconnects"]
-    metadatas = [{"tenant_id": "t1", "content_hash": "1"}, {"tenant_id": "t1", "content_hash": "2"}, {"tenant_id": "t2", "content_hash": "3"}]
-    index.rebuild(ids, texts, metadatas)
+    metadatas = [{"tenant_id": "t1", "status": "published"}, {"tenant_id": "t1", "status": "draft"}, {"tenant_id": "t2", "status": "published"}]
+    index.upsert(ids, texts, metadatas)
     assert index.search("ORA-12541", 3)[0][0] == "a"
     assert [i for i, _ in index.search("vpn", 3, {"tenant_id": "t1"})] == []
+    assert [i for i, _ in index.search("listener", 3, {"status": ["draft"]})] == ["b"]
+    assert index.search("listener", 3, {"status": []}) == []
     assert index.search("nothing matches", 3) == []
-    reloaded = LexicalIndex(tmp_path / "bm25")
-    assert reloaded.load(LexicalIndex.fingerprint(ids, metadatas)) and reloaded.search("ORA-12541", 1)[0][0] == "a"
-    assert not LexicalIndex(tmp_path / "bm25").load("another-corpus")
+    reopened = LexicalIndex(tmp_path / "lexical.sqlite3", "kb")  # another process opening the same file
+    assert reopened.search("ORA-12541", 1)[0][0] == "a" and reopened.size == 3
+    index.delete(["a"])
+    assert [i for i, _ in reopened.search("ORA-12541", 3)] == ["b"]  # only the shared "ora" token is left
+    assert LexicalIndex(tmp_path / "lexical.sqlite3", "other").size == 0  # collections do not mix
+    with pytest.raises(InvalidInputError):
+        index.search("vpn", 3, {"status') OR 1=1 --": "x"})
+
+
+def _write_chunks(database: str, writer: int, count: int) -> None:
+    index = LexicalIndex(Path(database), "shared")
+    for n in range(count):
+        index.upsert([f"w{writer}-{n}"], [f"printer tonerfault writer{writer} item{n}"], [{"tenant_id": "acme", "n": n}])
+        index.upsert([f"w{writer}-{n}"], [f"printer paperjam writer{writer} item{n}"], [{"tenant_id": "acme", "n": n}])
+
+
+def test_lexical_index_holds_under_concurrent_writer_processes(tmp_path: Path) -> None:
+    """Four processes upsert (and replace) 40 chunks each while this one reads: nothing lost, no error."""
+    import multiprocessing
+
+    database = tmp_path / "lexical.sqlite3"
+    reader = LexicalIndex(database, "shared")
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_write_chunks, args=(str(database), w, 40)) for w in range(4)]
+    for process in writers:
+        process.start()
+    while any(process.is_alive() for process in writers):
+        reader.search("printer", 10)  # readers are never blocked into an error by writers
+    assert all(process.exitcode == 0 for process in writers)
+    assert reader.size == 160
+    assert len(reader.search("paperjam", 500)) == 160 and reader.search("tonerfault", 500) == []
 
 
 def test_reciprocal_rank_fusion_rewards_agreement() -> None:
@@ -102,10 +136,10 @@ def test_hybrid_collection_is_tenant_scoped_and_idempotent() -> None:
         assert 0 <= hit.score <= 1 and hit.lexical > 0
 
 
-def test_bm25_follows_a_replacement_written_by_another_process() -> None:
-    """Two HybridCollections on one Chroma collection stand in for a worker and the ingest CLI."""
+def test_bm25_follows_a_replacement_written_by_another_process(tmp_path: Path) -> None:
+    """Two HybridCollections on one Chroma collection and one lexical file stand in for a worker and the ingest CLI."""
     store = ChromaKnowledgeStore(open_chroma_client("embedded", None), HashingEmbedder(), f"c_{uuid.uuid4().hex[:8]}")
-    worker, cli = HybridCollection(store, None, refresh_interval_s=0), HybridCollection(store, None)
+    worker, cli = HybridCollection(store, tmp_path / "lexical.sqlite3"), HybridCollection(store, tmp_path / "lexical.sqlite3")
     cli.ingest([SourceDocument("KB-1", "Printer", "", "Tonerfault reported by the print server.")], "acme")
     assert worker.search("tonerfault", 3, mode="lexical")[0].doc_id == "KB-1"
     cli.ingest([SourceDocument("KB-1", "Printer", "", "Paperjam reported by the print server.")], "acme")  # same chunk count

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from tools.drafting import cited_ids, strip_citations, unknown_citations
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 from tools.priority import MATRIX, SLA_MINUTES, PriorityMatrix
 from tools.retrieval import ChromaKnowledgeStore, chunk_document, open_chroma_client, parse_markdown_document
 from tools.routing import Router
@@ -114,7 +114,7 @@ def test_settings_fail_fast_on_inconsistent_values() -> None:
 async def test_codec_round_trip_and_key_rotation() -> None:
     from temporalio.api.common.v1 import Payload
 
-    from tools.errors import ConfigurationError
+    from core.errors import ConfigurationError
     from workflows.codec import codec_from_keys, generate_key
 
     old_key, new_key = generate_key(), generate_key()

@@ -15,7 +15,7 @@ from typing import Mapping
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from tools.errors import NotFoundError
+from core.errors import NotFoundError
 
 _metadata = sa.MetaData()
 redaction_mappings = sa.Table(

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping
 
 from tools.embeddings import Embedder
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 from tools.retrieval.hybrid import HybridCollection
 from tools.retrieval.store import ChromaKnowledgeStore
 
@@ -18,26 +18,20 @@ class RetrievalCatalog:
     """knowledge_base, runbooks and tickets, each a :class:`HybridCollection` on one Chroma client.
 
     ``physical_names`` maps the API names to Chroma collection names (settings can prefix them, so
-    several deployments or test runs can share one Chroma server); BM25 indexes live under
-    ``lexical_root/<physical name>``.
+    several deployments or test runs can share one Chroma server); their BM25 indexes are tables
+    of the SQLite file ``lexical_db`` (in memory when ``None``).
     """
 
     def __init__(
         self,
         client: Any,
         embedder: Embedder,
-        lexical_root: Path | None,
+        lexical_db: Path | None,
         physical_names: Mapping[str, str] | None = None,
-        refresh_interval_s: float = 10.0,
     ) -> None:
         names = {name: name for name in COLLECTIONS} | dict(physical_names or {})
         self._collections = {
-            name: HybridCollection(
-                ChromaKnowledgeStore(client, embedder, names[name]),
-                lexical_root / names[name] if lexical_root is not None else None,
-                refresh_interval_s,
-            )
-            for name in COLLECTIONS
+            name: HybridCollection(ChromaKnowledgeStore(client, embedder, names[name]), lexical_db) for name in COLLECTIONS
         }
 
     def collection(self, name: str) -> HybridCollection:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 
 _FRONT_MATTER = re.compile(r"^---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 _SECTION = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)

@@ -1,4 +1,4 @@
-"""Hybrid search: dense vectors (Chroma) and BM25 fused by reciprocal rank fusion.
+"""Hybrid search: dense vectors (Chroma) and BM25 (SQLite FTS5) fused by reciprocal rank fusion.
 
 RRF needs no score calibration between the two lists, which is why it is used: cosine
 similarities and BM25 scores live on unrelated scales. The fused score is normalised so that 1.0
@@ -10,11 +10,9 @@ e.g. for routing confidence, because a fused rank says nothing about how relevan
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal, Mapping
 
 from tools.retrieval.documents import SourceDocument
 from tools.retrieval.lexical import LexicalIndex, matches_filters
@@ -22,7 +20,6 @@ from tools.retrieval.store import ChromaKnowledgeStore, IngestSummary, SearchHit
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 RRF_K = 60
-FINGERPRINT_CHECK_INTERVALS = 6
 log = logging.getLogger(__name__)
 
 
@@ -36,16 +33,15 @@ def reciprocal_rank_fusion(rankings: Iterable[list[str]], k: int = RRF_K) -> dic
 
 
 class HybridCollection:
-    """One collection (knowledge_base, runbooks, tickets): Chroma for vectors and storage, BM25 beside it."""
+    """One collection (knowledge_base, runbooks, tickets): Chroma for vectors and storage, BM25 (FTS5) beside it.
 
-    def __init__(self, store: ChromaKnowledgeStore, lexical_dir: Path | None, refresh_interval_s: float = 10.0) -> None:
+    Every write goes to both, in the same call, so lexical search sees a chunk as soon as dense
+    search does, whichever process wrote it.
+    """
+
+    def __init__(self, store: ChromaKnowledgeStore, lexical_db: Path | None) -> None:
         self.store = store
-        self._lexical = LexicalIndex(lexical_dir)
-        self._lexical_count = -1
-        self._dirty = True
-        self._last_refresh = float("-inf")
-        self._refresh_interval_s = refresh_interval_s
-        self._refresh_lock = threading.Lock()
+        self._lexical = LexicalIndex(lexical_db, store.name)
 
     @property
     def name(self) -> str:
@@ -57,39 +53,35 @@ class HybridCollection:
     def heartbeat(self) -> None:
         self.store.heartbeat()
 
-    def refresh_lexical(self, force: bool = False) -> None:
-        """Bring BM25 in line with Chroma: load the saved index if it matches, else rebuild.
+    def sync_lexical(self) -> int:
+        """Rebuild the lexical index from Chroma when their sizes differ (a store restored or written
+        by an older version); returns the chunks indexed, 0 when nothing had to be done."""
+        if self._lexical.size == self.store.count():
+            return 0
+        ids, texts, metadatas = self.store.all_chunks()
+        self._lexical.delete([key for key in self._lexical_keys() if key not in set(ids)])
+        self._lexical.upsert(ids, texts, metadatas)
+        log.info("lexical index of %s rebuilt over %d chunks", self.name, len(ids))
+        return len(ids)
 
-        BM25 has no incremental update (IDF is corpus-wide), so a rebuild costs a pass over the
-        collection. Writes from this process mark the index dirty; writes from another process (the
-        ingest CLI, a second worker) show as a changed chunk count, or, when a document was only
-        replaced, in the fingerprint of chunk ids and content hashes, checked every
-        ``FINGERPRINT_CHECK_INTERVALS`` intervals. Rebuilds happen at most every ``refresh_interval_s``
-        on the search path, so indexing a ticket per triage run stays cheap; meanwhile dense search
-        already sees the new chunks. ``force`` checks now.
-        """
-        count = self.store.count()
-        since = time.monotonic() - self._last_refresh
-        if not force:
-            changed = self._dirty or count != self._lexical_count
-            if since < self._refresh_interval_s or (not changed and since < self._refresh_interval_s * FINGERPRINT_CHECK_INTERVALS):
-                return
-        with self._refresh_lock:
-            self._dirty = False
-            self._last_refresh = time.monotonic()
-            ids, _, metadatas = self.store.all_chunks(with_texts=False)
-            fingerprint = LexicalIndex.fingerprint(ids, metadatas)
-            if not (self._lexical.is_current(fingerprint) or self._lexical.load(fingerprint)):
-                ids, texts, metadatas = self.store.all_chunks()
-                self._lexical.rebuild(ids, texts, metadatas)
-                log.info("BM25 index of %s rebuilt over %d chunks", self.name, len(ids))
-            self._lexical_count = len(ids)
+    def _lexical_keys(self) -> list[str]:
+        return self._lexical.keys()
 
-    def ingest(self, documents: Iterable[SourceDocument], tenant_id: str, progress: Callable[[int], None] | None = None) -> IngestSummary:
-        summary = self.store.ingest(documents, tenant_id, progress)
-        if summary.added or summary.replaced:
-            self._dirty = True
-        return summary
+    def ingest(
+        self,
+        documents: Iterable[SourceDocument],
+        tenant_id: str,
+        progress: Callable[[int], None] | None = None,
+        document_vectors: Mapping[str, Any] | None = None,
+    ) -> IngestSummary:
+        return self.store.ingest(
+            documents,
+            tenant_id,
+            progress,
+            document_vectors=document_vectors,
+            on_delete=self._lexical.delete,
+            on_write=self._lexical.upsert,
+        )
 
     def search(
         self,
@@ -111,7 +103,6 @@ class HybridCollection:
         dense = self.store.search(query, depth, filters, vector=vector) if mode != "lexical" else []
         lexical: list[tuple[str, float]] = []
         if mode != "dense":
-            self.refresh_lexical()
             lexical = self._lexical.search(query, depth, filters)
         dense_by_id = {storage_id(str(h.metadata.get("tenant_id", "")), h.chunk_id): h for h in dense}
         lexical_scores = dict(lexical)
@@ -130,7 +121,6 @@ class HybridCollection:
         hits = []
         for key, score in ranked:
             hit = dense_by_id.get(key) or fetched.get(key)
-            # BM25 filters on metadata as of its last rebuild; check the current metadata again.
             if hit is not None and matches_filters(hit.metadata, filters):
                 hits.append(replace(hit, score=score, lexical=round(lexical_scores.get(key, 0.0), 4)))
         return hits

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterator
 
-from tools.errors import InvalidInputError
+from core.errors import InvalidInputError
 from tools.retrieval.documents import SourceDocument, parse_markdown_document
 
 SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt", ".jsonl")

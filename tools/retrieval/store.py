@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -151,13 +151,24 @@ class ChromaKnowledgeStore:
             raise StoreUnavailableError(f"Chroma is not reachable: {exc}") from exc
 
     def ingest(
-        self, documents: Iterable[SourceDocument], tenant_id: str, progress: Callable[[int], None] | None = None
+        self,
+        documents: Iterable[SourceDocument],
+        tenant_id: str,
+        progress: Callable[[int], None] | None = None,
+        *,
+        document_vectors: Mapping[str, Any] | None = None,
+        on_delete: Callable[[list[str]], None] | None = None,
+        on_write: Callable[[list[str], list[str], list[dict[str, Any]]], None] | None = None,
     ) -> IngestSummary:
         """Upsert documents; unchanged ones (same content hash) are skipped, changed ones replaced.
 
         A document is identified by (tenant, doc id): two tenants may both have a KB-1001. The
         stored content hashes of the given documents are read in one query per 500, and new chunks are embedded in batches of
         ``EMBED_BATCH`` (one model call per batch instead of one per document).
+
+        ``document_vectors`` gives the embedding of a one-chunk document the caller already has;
+        ``on_delete`` / ``on_write`` receive the storage ids removed and the chunks written, so an
+        index beside Chroma (the lexical one) follows the same changes.
         """
         documents = list(documents)
         stored: dict[str, tuple[list[str], set[str]]] = {}
@@ -174,7 +185,7 @@ class ChromaKnowledgeStore:
 
         def flush() -> None:
             nonlocal pending, written
-            written += self._write(pending)
+            written += self._write(pending, document_vectors or {}, on_write)
             if progress is not None:
                 progress(len({chunk.doc_id for chunk in pending}))
             pending = []
@@ -188,6 +199,8 @@ class ChromaKnowledgeStore:
                 continue
             if ids:
                 self._collection.delete(ids=ids)
+                if on_delete is not None:
+                    on_delete(list(ids))
                 replaced += 1
             else:
                 added += 1
@@ -198,16 +211,25 @@ class ChromaKnowledgeStore:
             flush()
         return IngestSummary(len(documents), added, replaced, unchanged, written)
 
-    def _write(self, chunks: list[Chunk]) -> int:
+    def _write(
+        self,
+        chunks: list[Chunk],
+        document_vectors: Mapping[str, Any],
+        on_write: Callable[[list[str], list[str], list[dict[str, Any]]], None] | None,
+    ) -> int:
         if not chunks:
             return 0
-        vectors = self._embedder.embed([c.text for c in chunks])
-        self._collection.upsert(
-            ids=[storage_id(str(c.metadata["tenant_id"]), c.chunk_id) for c in chunks],
-            embeddings=vectors.tolist(),
-            documents=[c.text for c in chunks],
-            metadatas=[c.metadata for c in chunks],
-        )
+        per_document: dict[str, int] = {}
+        for chunk in chunks:
+            per_document[chunk.doc_id] = per_document.get(chunk.doc_id, 0) + 1
+        given = [document_vectors.get(c.doc_id) if per_document[c.doc_id] == 1 else None for c in chunks]
+        missing = [i for i, vector in enumerate(given) if vector is None]
+        computed = iter(self._embedder.embed([chunks[i].text for i in missing]) if missing else [])
+        vectors = [np.asarray(vector if vector is not None else next(computed), dtype=np.float32).tolist() for vector in given]
+        ids = [storage_id(str(c.metadata["tenant_id"]), c.chunk_id) for c in chunks]
+        self._collection.upsert(ids=ids, embeddings=vectors, documents=[c.text for c in chunks], metadatas=[c.metadata for c in chunks])
+        if on_write is not None:
+            on_write(ids, [c.text for c in chunks], [dict(c.metadata) for c in chunks])
         return len(chunks)
 
     def embed_query(self, query: str) -> Any:

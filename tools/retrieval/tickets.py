@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from tools.errors import NotFoundError
+from core.errors import NotFoundError
 from tools.pii import Redactor
 from tools.retrieval.documents import SourceDocument
 from tools.retrieval.hybrid import HybridCollection
@@ -44,17 +44,29 @@ def ticket_title(text: str, limit: int = 90) -> str:
 
 
 def redacted_ticket(document: SourceDocument, redactor: Redactor) -> SourceDocument:
-    """A ticket document with personal data replaced in its title, description and resolution."""
+    """A ticket document with personal data replaced in its title, description and resolution.
+
+    A title that is the description's first sentence is taken from the redacted description, so
+    the same text is not analysed twice.
+    """
+    body = redactor.redact(document.body).text
+    derived = document.title == ticket_title(document.body)
     return replace(
         document,
-        title=redactor.redact(document.title).text,
-        body=redactor.redact(document.body).text,
+        title=ticket_title(body) if derived else redactor.redact(document.title).text,
+        body=body,
         metadata={key: redactor.redact(value).text if key == "resolution" else value for key, value in document.metadata.items()},
     )
 
 
-def index_ticket(collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord) -> IngestSummary:
-    """Upsert one ticket (re-indexing the same content changes nothing); resolved ones get a resolved_at."""
+def index_ticket(
+    collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord, vector: Any = None
+) -> IngestSummary:
+    """Upsert one ticket (re-indexing the same content changes nothing); resolved ones get a resolved_at.
+
+    ``vector``: the ticket's embedding when the caller has it already (a triage run does), stored
+    for a one-chunk ticket instead of embedding it again.
+    """
     resolved_at = ticket.resolved_at
     if ticket.status == "resolved" and not resolved_at:
         resolved_at = datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -76,7 +88,8 @@ def index_ticket(collection: HybridCollection, redactor: Redactor | None, ticket
     )
     if redactor is not None:
         document = redacted_ticket(document, redactor)
-    return collection.ingest([document], tenant_id=ticket.tenant_id)
+    vectors = {document.doc_id: vector} if vector is not None else None
+    return collection.ingest([document], tenant_id=ticket.tenant_id, document_vectors=vectors)
 
 
 def resolution_fields(hit: SearchHit) -> dict[str, str | None]:

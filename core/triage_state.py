@@ -1,5 +1,8 @@
 """Triage graph state and the assembly of the final result.
 
+It lives in core/ because both sides read it: the worker's graph nodes write it, the workflow
+assembles its result from it without importing anything of the graph.
+
 State crosses every activity boundary as JSON, so each field holds plain data (dicts of the
 ``core.contracts`` models, dumped); parallel nodes write disjoint keys, so no reducers are needed.
 """
@@ -27,6 +30,8 @@ from core.contracts import (
 class TriageState(TypedDict, total=False):
     request: dict[str, Any]
     """The ticket (``TriageRequest`` dumped); written once at the start."""
+    run: dict[str, Any]
+    """The run as the workflow sees it: ``workflow_id``, ``run_id``, ``started_at`` (ISO); written once at the start."""
     classification: dict[str, Any]
     """``Classification``: category, subcategory, intent with alternatives, sentiment, language (classify)."""
     entities: list[dict[str, Any]]
@@ -49,6 +54,8 @@ class TriageState(TypedDict, total=False):
     """``TokenUsage`` summed over LLM calls (draft)."""
     ticket_status: str
     """Status the ticket was indexed with in the tickets collection: open or resolved (record_ticket)."""
+    finished_at: str
+    """When record_ticket wrote the run to the tickets collection and the triage ledger (ISO)."""
 
 
 def request_of(state: TriageState) -> TriageRequest:
@@ -56,7 +63,7 @@ def request_of(state: TriageState) -> TriageRequest:
 
 
 def assemble_result(state: TriageState, timestamp: datetime, workflow_id: str) -> TriageResult:
-    """Build the workflow result from the final graph state."""
+    """Build the workflow result from the final graph state (pure: runs inside the workflow)."""
     request = request_of(state)
     return TriageResult(
         tenant_id=request.tenant_id,

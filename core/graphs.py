@@ -1,0 +1,14 @@
+"""Names shared by the worker (which registers graphs) and workflows (which run them by name).
+
+A workflow module must not import the graph itself: the graph's nodes pull in models and stores
+that only the worker loads, so the two meet on these names.
+"""
+
+TRIAGE_GRAPH = "triage"
+"""The LangGraph ``StateGraph`` that triages one ticket (agents/triage/graph.py)."""
+
+TRIAGE_ACTIVITY_NODES = ("classify", "extract_entities", "retrieve", "draft", "record_ticket")
+"""Nodes that run as Temporal activities: each does model work or store I/O."""
+
+TRIAGE_WORKFLOW_NODES = ("prioritize", "policy_check", "route")
+"""Deterministic nodes that only compute on the state; they run inside the workflow (no activity hop)."""
