@@ -116,6 +116,14 @@ def _apply_checksum(entity: ExtractedEntity, text: str) -> ExtractedEntity | Non
     return None
 
 
+def _trim_url(entity: ExtractedEntity) -> ExtractedEntity:
+    """Presidio's URL path runs to the next space, so "see www.example.com/status;" keeps the ';'."""
+    if entity.type != "url":
+        return entity
+    value = entity.value.rstrip(".,;:!?")
+    return replace(entity, value=value, end=entity.start + len(value)) if value and value != entity.value else entity
+
+
 def _is_acronym_noise(entity: ExtractedEntity) -> bool:
     """The small English NER model tags ticket acronyms (IBAN, PESEL, VPN, MAC) as ORG/LOC."""
     return entity.type in _NER_TYPES and entity.value.isupper() and " " not in entity.value and len(entity.value) <= 6
@@ -251,9 +259,9 @@ class EntityExtractor:
                 )
                 if _is_acronym_noise(entity):
                     continue
-                checked = _apply_checksum(entity, text)
+                checked = _apply_checksum(_trim_url(entity), text)
                 if checked is not None and checked.confidence >= self._min_score:
-                    found[(start, end, checked.type)] = checked
+                    found[(checked.start, checked.end, checked.type)] = checked
             if offset + WINDOW_CHARS >= len(text):
                 break
         return _resolve_overlaps(list(found.values()))

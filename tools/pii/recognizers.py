@@ -23,6 +23,43 @@ def _recognizer(entity: str, patterns: list[tuple[str, str, float]], context: li
     )
 
 
+# Hostnames. Shape alone is not enough (COVID-19, SHA-256, ORD-48213 and v2.3.1 look like names too), so a
+# name needs a digit plus a stronger signal: a server role prefix (db-prod-03, fw-edge-2, sqlnode01,
+# WKS-PL-0231), a host word just before it ("serwer kadry01", "na hoście erp-prod-2", "host build-agent-7"),
+# an internal domain (mail.corp.local), or a server-like first label under a public domain
+# (app-srv-01.example.pl, mail.acme.pl). A scheme or a path makes it a longer `url`, which wins the overlap.
+_HOST_ROLES = (
+    "srv|server|db|sql|app|web|dc|fs|mail|smtp|vpn|proxy|lb|k8s|node|host|fw|sw|rtr|router|vm|wks|ws|esxi?|hv"
+    "|nas|san|prn|ts|rds|jump|bastion|backup|nfs|dns|dhcp|ftp|sftp|git|ldap|mon"
+)
+_HOST_START = r"\b(?<![.-])"  # not the tail of a longer token
+_HOST_END = r"(?![\w-]|\.[a-z0-9])"  # not followed by more name: a dot and a label make it a (longer) FQDN
+# Role-prefixed words that are software or codes (DB2, the ACME DNS-01 challenge), and code prefixes that a host word may precede ("server ORA-12541").
+_NOT_A_HOST = (
+    r"(?!(?:db2|sqlite3|web[23]|dns-01)\b)"
+    r"(?!(?:ORA|TNS|PLS|INC|REQ|CHG|TKT|SR|ORD|RMA|PO|HTTP|ERR|ERROR|CVE|KB|RFC|ISO|SHA|COVID|UTF|RJ)-)"
+)
+_HOST_WORDS = (
+    "server|servers|host|hosts|hostname|node|machine|vm|workstation|computer"
+    "|serwer|serwera|serwerze|serwerem|serwerów|serwerach|hosta|hoście|hostem|węzeł|węzła|węźle"
+    "|maszyna|maszyny|maszynie|maszynę|maszyną|komputer|komputera|komputerze|stacja|stacji|stację"
+)
+# Up to two plain words between the host word and the name: "serwera terminali ts-krk-05", "host z bazą db01".
+_AFTER_HOST_WORD = rf"(?<=\b(?:{_HOST_WORDS})\s+(?:\p{{L}}+\s+){{0,2}})"
+# After a host word: a hyphenated name with a digit in its last part, or three+ letters then digits
+# (kadry01); not a model number such as R740 or T14.
+_CONTEXT_NAME = r"(?:[a-z][a-z0-9]+(?:-[a-z0-9]+)*-[a-z]*\d[a-z0-9]*|[a-z]{3,}\d{1,4}[a-z]?)"
+# First label of a public-domain FQDN that reads as a server: it has a digit, or it is a server role.
+_SERVER_LABEL = (
+    r"(?!www\d*\.)(?:(?=[a-z0-9-]*\d)[a-z][a-z0-9-]{0,62}"
+    r"|(?:mail|smtp|imap|vpn|proxy|dc|fs|db|sql|srv|jump|bastion|ldap|ns|dns|ftp|sftp|exch|adfs)(?:-[a-z0-9]+)*)"
+)
+# "app01.config.yaml" or "backup-01.tar.gz" are files, not hosts.
+_FILE_EXTENSIONS = (
+    "log|txt|gz|tgz|zip|tar|bak|xml|json|yaml|yml|conf|cfg|ini|ora|csv|sql|xlsx?|docx?|pptx?|pdf|exe|msi|dll"
+    "|sh|py|js|css|html?|php|jar|war|md|png|jpe?g|gif|iso|img|vmdk|vhdx|ova|tmp|old|dat|db|pst|ost|lnk|cab|rpm|deb"
+)
+
 # (entity, [(pattern name, regex, base score)], context words in Polish and English)
 _SPECS: tuple[tuple[str, list[tuple[str, str, float]], list[str]], ...] = (
     ("PL_PESEL", [("pesel", r"\b\d{11}\b", 0.3)], ["pesel", "numer pesel", "nr pesel"]),
@@ -42,10 +79,12 @@ _SPECS: tuple[tuple[str, list[tuple[str, str, float]], list[str]], ...] = (
     (
         "HOSTNAME",
         [
-            ("server name", r"\b(?:srv|db|app|web|dc|fs|mail|vpn|proxy|lb|k8s|node|host)[a-z0-9]*(?:-[a-z0-9]+){1,5}\b", 0.75),
-            ("fqdn", r"\b[a-z0-9][a-z0-9-]{1,62}(?:\.[a-z0-9-]{2,63}){1,5}\.(?:local|lan|corp|internal|intra)\b", 0.8),
+            ("server name", _HOST_START + _NOT_A_HOST + rf"(?:{_HOST_ROLES})(?=[a-z0-9-]*\d)[a-z]{{0,10}}\d{{0,4}}[a-z]?(?:-[a-z0-9]+){{0,5}}" + _HOST_END, 0.75),
+            ("name after host word", _AFTER_HOST_WORD + _HOST_START + _NOT_A_HOST + _CONTEXT_NAME + _HOST_END, 0.7),
+            ("fqdn internal", _HOST_START + r"[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9][a-z0-9-]{0,62}){0,4}\.(?:local|lan|corp|internal|intra|localdomain|home\.arpa)" + _HOST_END, 0.9),
+            ("fqdn server", _HOST_START + _SERVER_LABEL + r"(?:\.[a-z0-9][a-z0-9-]{0,62}){1,4}" + rf"\.(?!(?:{_FILE_EXTENSIONS})\b)[a-z]{{2,12}}" + _HOST_END, 0.9),
         ],
-        ["host", "server", "serwer", "hostname", "maszyna"],
+        ["host", "server", "serwer", "hostname", "maszyna", "node"],
     ),
     (
         "ERROR_CODE",
@@ -61,7 +100,7 @@ _SPECS: tuple[tuple[str, list[tuple[str, str, float]], list[str]], ...] = (
     ),
     (
         "VERSION",
-        [("semver", r"\b[vV]?\d{1,3}\.\d{1,3}\.\d{1,4}(?:[.-][0-9A-Za-z]+)?\b", 0.5), ("version word", r"(?<=version )\d+(?:\.\d+)+\b|(?<=wersja )\d+(?:\.\d+)+\b", 0.7)],
+        [("semver", r"\b[vV]?\d{1,3}\.\d{1,3}\.\d{1,4}(?:[.-][0-9A-Za-z]+)?\b", 0.5), ("version word", r"(?<=\b(?:version|wersja|wersji|wersję|wersją) )\d+(?:\.\d+)+\b", 0.7)],
         ["version", "wersja", "release", "build"],
     ),
     (
