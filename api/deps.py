@@ -1,4 +1,4 @@
-"""Dependency aliases: the process-wide clients opened in the app lifespan."""
+"""Dependency aliases: the process-wide clients opened in the app lifespan, the caller and its tenant."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from temporalio.client import Client
 
-from agents.registry import TriageToolkit
+from api.auth import Principal, authenticate, forbidden
 from core.settings import Settings
+from tools.queries import QueryServices
 from tools.pii.vault import MappingVault
 from tools.triage_ledger import TriageLedger
 
@@ -21,8 +22,8 @@ def _temporal(request: Request) -> Client:
     return request.app.state.temporal
 
 
-def _toolkit(request: Request) -> TriageToolkit:
-    return request.app.state.toolkit
+def _queries(request: Request) -> QueryServices:
+    return request.app.state.queries
 
 
 def _vault(request: Request) -> MappingVault:
@@ -34,15 +35,24 @@ def _ledger(request: Request) -> TriageLedger:
 
 
 def _tenant(
-    request: Request,
-    x_tenant_id: Annotated[str | None, Header(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="Tenant; defaults to the configured one")] = None,
+    principal: Annotated[Principal, Depends(authenticate)],
+    x_tenant_id: Annotated[
+        str | None,
+        Header(pattern=r"^[A-Za-z0-9_\-]{1,64}$", description="Tenant to act for: admin and service keys only; default the key's tenant"),
+    ] = None,
 ) -> str:
-    return x_tenant_id or request.app.state.settings.default_tenant
+    """The tenant comes from the API key; a header a caller can set only counts for admin/service keys."""
+    if x_tenant_id is None or x_tenant_id == principal.tenant_id:
+        return principal.tenant_id
+    if not principal.may_act_for_other_tenants:
+        forbidden(f"a {principal.role} key of tenant {principal.tenant_id} cannot act for tenant {x_tenant_id}")
+    return x_tenant_id
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 TemporalDep = Annotated[Client, Depends(_temporal)]
+PrincipalDep = Annotated[Principal, Depends(authenticate)]
 TenantDep = Annotated[str, Depends(_tenant)]
-ToolkitDep = Annotated[TriageToolkit, Depends(_toolkit)]
+QueriesDep = Annotated[QueryServices, Depends(_queries)]
 VaultDep = Annotated[MappingVault, Depends(_vault)]
 LedgerDep = Annotated[TriageLedger, Depends(_ledger)]

@@ -8,24 +8,30 @@ from datetime import timedelta
 from typing import AsyncIterator
 
 import sqlalchemy as sa
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
+from api.auth import authenticate
 from api.errors import install_error_handlers
 from api.middleware import request_id_middleware
-from agents.registry import TriageToolkit, build_toolkit
 from api.routers import ai_triage, codec, health, pii, search, tickets
+from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
+from tools.queries import QueryServices, build_query_services
 from tools.pii.vault import MappingVault
 from tools.triage_ledger import TriageLedger
 from workflows.client import connect_temporal, payload_codec
 
 
 def create_app(
-    settings: Settings | None = None, temporal_client: Client | None = None, toolkit: TriageToolkit | None = None
+    settings: Settings | None = None, temporal_client: Client | None = None, queries: QueryServices | None = None
 ) -> FastAPI:
-    """Build the app; pass ``temporal_client`` and ``toolkit`` to reuse open ones (tests, the dev stack)."""
+    """Build the app; pass ``temporal_client`` and ``queries`` to reuse open ones (tests).
+
+    The API loads only its read-only services (query embedder, collection readers, Presidio):
+    nothing of the triage graph, no classifier and no LLM client; every write is a workflow's.
+    """
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -33,13 +39,14 @@ def create_app(
         app.state.settings = settings
         app.state.codec = payload_codec(settings)
         app.state.temporal = temporal_client or await connect_temporal(settings)
-        app.state.toolkit = toolkit or await asyncio.to_thread(build_toolkit, settings)
+        app.state.queries = queries or await asyncio.to_thread(build_query_services, settings)
         settings.state_dir.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(settings.sql_url)
         app.state.vault = MappingVault(
             engine, app.state.codec.keys, app.state.codec.active_key_id, timedelta(hours=settings.redaction_ttl_hours)
         )
         app.state.ledger = TriageLedger(engine)
+        app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
         yield
         engine.dispose()
 
@@ -50,20 +57,25 @@ def create_app(
         "knowledge-base citations, policy-checked drafts and routing, run durably on Temporal.",
         lifespan=lifespan,
     )
+    # Browsers refuse a wildcard origin with credentials, and it would let any site use a victim's
+    # cookies/auth: "*" (alone or among others) therefore means any origin, without credentials.
     app.add_middleware(
         CORSMiddleware,
-        allow_origins=settings.cors_origins,
-        allow_credentials=settings.cors_origins != ["*"],
+        allow_origins=["*"] if "*" in settings.cors_origins else settings.cors_origins,
+        allow_credentials="*" not in settings.cors_origins,
         allow_methods=["*"],
         allow_headers=["*"],
         expose_headers=["x-request-id"],
     )
     app.middleware("http")(request_id_middleware)
     install_error_handlers(app)
+    # Public: probes and the codec (its own token). Every other router needs an API key, applied here
+    # per router so no route can be forgotten (tests/integration/test_auth.py walks app.routes).
     app.include_router(health.router)
-    app.include_router(tickets.router)
     app.include_router(codec.router)
-    app.include_router(ai_triage.router)
-    app.include_router(pii.router)
-    app.include_router(search.router)
+    authenticated = [Depends(authenticate)]
+    app.include_router(tickets.router, dependencies=authenticated)
+    app.include_router(ai_triage.router, dependencies=authenticated)
+    app.include_router(pii.router, dependencies=authenticated)
+    app.include_router(search.router, dependencies=authenticated)
     return app

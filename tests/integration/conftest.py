@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from api.main import create_app
+from tools.queries import QueryServices
+from core.api_keys import ApiKeyStore
 from core.settings import Settings
 from worker import make_worker, seed_knowledge_base
 from workflows.client import data_converter
@@ -39,6 +43,11 @@ def integration_settings(state_dir: Path) -> Settings:
     )
 
 
+def queries_of(toolkit: TriageToolkit) -> QueryServices:
+    """The API's read-only services on the worker toolkit's clients (one embedded Chroma per test process)."""
+    return QueryServices(toolkit.settings, toolkit.embedder, toolkit.entity_extractor, toolkit.redactor, toolkit.retrieval)
+
+
 @pytest.fixture(scope="session")
 def toolkit(integration_settings: Settings, embedder) -> TriageToolkit:  # type: ignore[no-untyped-def]
     toolkit = build_toolkit(integration_settings, embedder=embedder)
@@ -59,15 +68,47 @@ async def running_worker(temporal_client: Client, integration_settings: Settings
         yield
 
 
+KeyHeaders = Callable[..., dict[str, str]]
+
+
 @pytest.fixture(scope="session")
-async def api_client(
+def api_key_store(integration_settings: Settings) -> ApiKeyStore:
+    """The API's key table (same SQL database as the app under test)."""
+    integration_settings.state_dir.mkdir(parents=True, exist_ok=True)
+    return ApiKeyStore(sa.create_engine(integration_settings.sql_url), cache_seconds=0)
+
+
+@pytest.fixture(scope="session")
+def key_headers(api_key_store: ApiKeyStore) -> KeyHeaders:
+    """``key_headers("acme")`` -> headers with an API key of that tenant (role ``agent`` unless given);
+    one key per tenant and role for the session."""
+    minted: dict[tuple[str, str], str] = {}
+
+    def headers(tenant: str, role: str = "agent") -> dict[str, str]:
+        if (tenant, role) not in minted:
+            minted[tenant, role] = api_key_store.create(tenant, role, user_id=f"test-{role}")[1]
+        return {"Authorization": f"Bearer {minted[tenant, role]}"}
+
+    return headers
+
+
+@pytest.fixture(scope="session")
+async def api_app(
     temporal_client: Client, integration_settings: Settings, running_worker: None, toolkit: TriageToolkit
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(integration_settings, temporal_client=temporal_client, toolkit=toolkit)
+) -> AsyncIterator[FastAPI]:
+    app = create_app(integration_settings, temporal_client=temporal_client, queries=queries_of(toolkit))
     async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=120) as client:
-            yield client
+        yield app
+
+
+@pytest.fixture(scope="session")
+async def api_client(api_app: FastAPI, integration_settings: Settings, key_headers: KeyHeaders) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI, sending an agent key of the default tenant ("demo") unless a test overrides it."""
+    transport = httpx.ASGITransport(app=api_app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", timeout=120, headers=key_headers(integration_settings.default_tenant)
+    ) as client:
+        yield client
 
 
 # --- Chroma server mode -------------------------------------------------------------------------------

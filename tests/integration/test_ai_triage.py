@@ -6,6 +6,8 @@ import uuid
 
 import httpx
 
+from tests.integration.conftest import KeyHeaders
+
 SEED_KEYS = {"decision", "confidence", "intent", "priority", "entities", "similar_tickets", "suggested_category", "suggested_team", "token_usage"}
 
 
@@ -63,8 +65,8 @@ async def test_batch_keeps_order_and_reports_failures_in_place(api_client: httpx
     assert empty.status_code == 422
 
 
-async def test_metrics_count_the_runs_of_the_tenant(api_client: httpx.AsyncClient) -> None:
-    tenant = {"X-Tenant-ID": f"metrics-{uuid.uuid4().hex[:6]}"}
+async def test_metrics_count_the_runs_of_the_tenant(api_client: httpx.AsyncClient, key_headers: KeyHeaders) -> None:
+    tenant = key_headers(f"metrics-{uuid.uuid4().hex[:6]}")
     empty = await api_client.get("/v1/ai/triage/metrics", headers=tenant)
     assert empty.status_code == 200 and empty.json()["total_triaged"] == 0 and empty.json()["avg_confidence"] is None
     for text in ("I was charged twice for my subscription this month.", "VPN GlobalProtect cannot connect since this morning."):

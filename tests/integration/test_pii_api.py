@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from tests.integration.conftest import KeyHeaders
+
 SEED_TEXT = (
     "Pilne: serwer srv-prod-db-03 nie odpowiada, ORA-12541. Kontakt: jan.kowalski@acme.pl, tel. +48 601 234 567. "
     "Zwrot na konto PL61109010140000071219812874, PESEL 44051401359, NIP 526-000-12-46."
@@ -61,8 +63,8 @@ async def test_one_megabyte_of_text_is_analysed(api_client: httpx.AsyncClient) -
     assert too_long.status_code == 400 and too_long.json()["detail"]["code"] == "text_too_long"
 
 
-async def test_redact_then_rehydrate_a_draft(api_client: httpx.AsyncClient) -> None:
-    response = await api_client.post("/v1/ai/redact", json={"text": SEED_TEXT}, headers={"X-Tenant-ID": "acme"})
+async def test_redact_then_rehydrate_a_draft(api_client: httpx.AsyncClient, key_headers: KeyHeaders) -> None:
+    response = await api_client.post("/v1/ai/redact", json={"text": SEED_TEXT}, headers=key_headers("acme"))
     assert response.status_code == 200, response.text
     body = response.json()
     for secret in ("44051401359", "PL61109010140000071219812874", "jan.kowalski@acme.pl", "526-000-12-46"):
@@ -72,7 +74,7 @@ async def test_redact_then_rehydrate_a_draft(api_client: httpx.AsyncClient) -> N
 
     draft = "Dzień dobry, zwrot na <IBAN_1> zlecony, potwierdzenie na <EMAIL_1>."
     hydrated = await api_client.post(
-        "/v1/ai/rehydrate", json={"mapping_id": body["mapping_id"], "text": draft}, headers={"X-Tenant-ID": "acme"}
+        "/v1/ai/rehydrate", json={"mapping_id": body["mapping_id"], "text": draft}, headers=key_headers("acme")
     )
     assert hydrated.status_code == 200
     assert hydrated.json() == {
@@ -81,7 +83,7 @@ async def test_redact_then_rehydrate_a_draft(api_client: httpx.AsyncClient) -> N
     }
 
     other_tenant = await api_client.post(
-        "/v1/ai/rehydrate", json={"mapping_id": body["mapping_id"], "text": draft}, headers={"X-Tenant-ID": "globex"}
+        "/v1/ai/rehydrate", json={"mapping_id": body["mapping_id"], "text": draft}, headers=key_headers("globex")
     )
     assert other_tenant.status_code == 404 and other_tenant.json()["detail"]["code"] == "mapping_not_found"
 

@@ -7,6 +7,8 @@ import uuid
 
 import httpx
 
+from tests.integration.conftest import KeyHeaders
+
 
 async def _process(api_client: httpx.AsyncClient, message: str) -> str:
     """Triage a new ticket through seed 001 and return its id."""
@@ -47,7 +49,7 @@ async def test_semantic_search_over_tickets_with_filters_and_runbooks(api_client
     assert runbooks.json()["results"][0]["id"] == "RB-2001"
 
 
-async def test_semantic_search_modes_and_tenant_isolation(api_client: httpx.AsyncClient) -> None:
+async def test_semantic_search_modes_and_tenant_isolation(api_client: httpx.AsyncClient, key_headers: KeyHeaders) -> None:
     for mode in ("dense", "lexical", "hybrid"):
         response = await api_client.post(
             "/v1/ai/search/semantic", json={"query": "0x80070005 access denied", "collection": "knowledge_base", "mode": mode, "threshold": 0}
@@ -55,7 +57,7 @@ async def test_semantic_search_modes_and_tenant_isolation(api_client: httpx.Asyn
         assert response.json()["results"][0]["id"] == "KB-1015", mode
     other = await api_client.post(
         "/v1/ai/search/semantic", json={"query": "ORA-12541", "collection": "knowledge_base", "threshold": 0},
-        headers={"X-Tenant-ID": "another-tenant"},
+        headers=key_headers("another-tenant"),
     )
     assert other.status_code == 200 and other.json()["results"] == []
 
