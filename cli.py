@@ -22,7 +22,7 @@ from tools.retrieval.loaders import SUFFIXES
 
 
 def _catalog() -> RetrievalCatalog:
-    from agents.registry import build_embedder
+    from tools.queries import build_embedder
 
     settings = get_settings()
     client = open_chroma_client(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
@@ -39,7 +39,7 @@ def ingest(args: argparse.Namespace) -> int:
         print(f"nothing to ingest: no {', '.join(SUFFIXES)} files under {args.path}", file=sys.stderr)
         return 1
     if args.collection == "tickets" and not args.no_redact:
-        from agents.registry import build_entity_extractor
+        from tools.queries import build_entity_extractor
         from tools.pii import Redactor
         from tools.retrieval.tickets import redacted_ticket
 

@@ -16,12 +16,14 @@ from temporalio.langgraph import LangGraphPlugin
 from temporalio.worker import Worker
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
+from agents.tickets import update_ticket
 from agents.triage import make_triage_graph
 from core.graphs import TRIAGE_GRAPH
 from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
 from tools.retrieval import load_documents
 from workflows import TriageWorkflow
+from workflows.tickets import TicketUpdateWorkflow
 from workflows.client import connect_temporal
 
 log = logging.getLogger("triage.worker")
@@ -61,7 +63,8 @@ def make_worker(client: Client, settings: Settings, task_queue: str | None = Non
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TriageWorkflow],
+        workflows=[TriageWorkflow, TicketUpdateWorkflow],
+        activities=[update_ticket],
         plugins=[make_plugin()],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

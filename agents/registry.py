@@ -14,12 +14,13 @@ import sqlalchemy as sa
 from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
-from tools.embeddings import Embedder, OpenAICompatibleEmbedder
-from tools.pii import EntityExtractor, RedactingEmbedder, Redactor
+from tools.embeddings import Embedder
+from tools.pii import EntityExtractor, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
-from tools.retrieval import HybridCollection, RetrievalCatalog, open_chroma_client
+from tools.retrieval import HybridCollection, RetrievalCatalog
 from tools.embeddings.cache import CachingEmbedder
+from tools.queries import build_chroma_client, build_embedder, build_entity_extractor
 from tools.routing import Router
 from tools.taxonomy import Taxonomy, load_taxonomy
 from tools.triage_ledger import TriageLedger
@@ -62,25 +63,6 @@ def get_toolkit() -> TriageToolkit:
     return _toolkit
 
 
-def build_embedder(settings: Settings, redactor: Redactor | None = None) -> Embedder:
-    """The configured local model, or a provider's endpoint (behind redaction unless TRIAGE_REDACT_BEFORE_LLM=false).
-
-    Local backends are imported only when chosen (``tools.embeddings.build_local_embedder``), so an
-    optional one that is not installed fails here, at start-up, with a ConfigurationError.
-    """
-    if settings.embedding_provider == "openai":
-        api_key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
-        remote = OpenAICompatibleEmbedder(settings.embedding_model, settings.openai_base_url, api_key, dimension=1536)
-        return RedactingEmbedder(remote, redactor) if redactor and settings.redact_before_llm else remote
-    from tools.embeddings import build_local_embedder
-
-    return build_local_embedder(settings.embedding_provider, settings.embedding_model_path)
-
-
-def build_entity_extractor(settings: Settings) -> EntityExtractor:
-    return EntityExtractor(software_list=settings.content_dir / "software.txt", id_patterns=settings.entity_id_patterns or None)
-
-
 def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_client: object | None = None) -> TriageToolkit:
     """Build the real toolkit from settings (loads models; takes a few seconds)."""
     entity_extractor = build_entity_extractor(settings)
@@ -94,9 +76,7 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         neighbours=settings.classifier_neighbours,
         temperature=settings.classifier_temperature,
     )
-    client = chroma_client or open_chroma_client(
-        settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port
-    )
+    client = chroma_client or build_chroma_client(settings)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     return TriageToolkit(
         settings=settings,

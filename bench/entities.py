@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from agents.registry import build_entity_extractor  # noqa: E402
+from tools.queries import build_entity_extractor  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from tools.pii.evaluation import evaluate, load_labeled  # noqa: E402
 

@@ -220,3 +220,30 @@ def to_ticket_output(result: TriageResult) -> TicketOutput:
         citations=result.citations,
         policy_check=result.policy_check,
     )
+
+
+# ---------------------------------------------------------------- ticket updates (TicketUpdateWorkflow)
+TicketStatus = Literal["open", "in_progress", "resolved"]
+
+
+class TicketChange(BaseModel):
+    """Input of ``TicketUpdateWorkflow``: what an agent changes on one stored ticket."""
+
+    tenant_id: str
+    ticket_id: str
+    status: TicketStatus
+    resolution: str = ""
+    resolved_by: str = ""
+    category: str = ""
+
+
+class TicketState(BaseModel):
+    """A stored ticket's status and resolution as the tickets collection holds them (redacted)."""
+
+    ticket_id: str
+    status: str
+    category: str | None = None
+    resolution: str | None = None
+    resolved_at: str | None = None
+    resolved_by: str | None = None
+

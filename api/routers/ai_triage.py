@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
-from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, ToolkitDep
+from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, QueriesDep
 from api.routers.tickets import run_triage
 from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult, slug
 from core.errors import TriageError
@@ -91,9 +91,9 @@ def to_ai_triage(result: TriageResult) -> AiTriageResponse:
     )
 
 
-async def _request_for_known_ticket(toolkit: ToolkitDep, tenant: str, ticket_id: str) -> TriageRequest:
+async def _request_for_known_ticket(queries: QueriesDep, tenant: str, ticket_id: str) -> TriageRequest:
     """The ticket's text from the tickets collection (title + description, as stored: redacted)."""
-    ticket = await asyncio.to_thread(load_ticket, toolkit.retrieval.collection("tickets"), ticket_id, tenant)
+    ticket = await asyncio.to_thread(load_ticket, queries.retrieval.collection("tickets"), ticket_id, tenant)
     return TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=ticket.text)
 
 
@@ -103,11 +103,11 @@ async def _request_for_known_ticket(toolkit: ToolkitDep, tenant: str, ticket_id:
     summary="Triage a ticket (ITSM shape)",
     responses={404: {"description": "Unknown ticketId"}, 502: {"description": "The triage workflow failed"}},
 )
-async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> AiTriageResponse:
+async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, queries: QueriesDep) -> AiTriageResponse:
     """Intent, priority (P1..P5, SLA minutes), entities, similar resolved tickets, routing and token
     usage for one ticket, from a durable ``TriageWorkflow`` run visible in the Temporal UI."""
     if body.ticketId:
-        request = await _request_for_known_ticket(toolkit, tenant, body.ticketId)
+        request = await _request_for_known_ticket(queries, tenant, body.ticketId)
     else:
         message = "\n\n".join(part for part in (body.title, body.description) if part)
         ticket_id = "adhoc-" + hashlib.sha256(message.encode()).hexdigest()[:16]
@@ -146,7 +146,7 @@ class BatchTriageResponse(BaseModel):
 
 
 @router.post("/triage/batch", response_model=BatchTriageResponse, summary="Triage up to 50 known tickets")
-async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, toolkit: ToolkitDep) -> BatchTriageResponse:
+async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, queries: QueriesDep) -> BatchTriageResponse:
     """Each ticket runs its own ``TriageWorkflow`` (all started at once, so Temporal retries and
     records each independently); results keep the input order, and a ticket that cannot be
     triaged (unknown id, failed run) is reported in place with its error instead of failing the batch."""
@@ -154,7 +154,7 @@ async def triage_batch(body: BatchTriageRequest, client: TemporalDep, settings: 
 
     async def one(ticket_id: str) -> BatchItem:
         try:
-            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(toolkit, tenant, ticket_id), settings))
+            result = to_ai_triage(await run_triage(client, await _request_for_known_ticket(queries, tenant, ticket_id), settings))
         except TriageError as exc:
             return BatchItem(ticketId=ticket_id, error={"code": exc.code, "message": str(exc)})
         items[ticket_id] = result

@@ -1,6 +1,6 @@
 """``/v1/ai/entities``, ``/v1/ai/redact`` and ``/v1/ai/rehydrate``: the entity/PII layer for other services.
 
-These run in the API process on the shared toolkit: they are pure, read-only tools with no
+These run in the API process on its read-only services (tools/queries.py): they are pure, read-only tools with no
 business state to make durable, and a round trip through a workflow would only add latency.
 """
 
@@ -13,7 +13,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import SettingsDep, TenantDep, ToolkitDep, VaultDep
+from api.deps import SettingsDep, TenantDep, QueriesDep, VaultDep
 from core.contracts import Entity
 from tools.classification.language import detect_language
 from core.errors import InvalidInputError
@@ -77,14 +77,14 @@ def _checked_types(types: list[str] | None, known: set[str]) -> list[str] | None
 
 
 @router.post("/entities", response_model=EntitiesResponse, summary="Extract entities from text")
-async def extract_entities(body: EntitiesRequest, toolkit: ToolkitDep, settings: SettingsDep) -> EntitiesResponse:
+async def extract_entities(body: EntitiesRequest, queries: QueriesDep, settings: SettingsDep) -> EntitiesResponse:
     """22+ entity types (email, phone, IBAN, PESEL, NIP, REGON, hostnames, error codes, ...) with
     confidence, start/end offsets and, for checksummed identifiers, ``valid``."""
     text = _checked_text(body.text, settings.max_text_chars)
-    types = _checked_types(body.types, toolkit.entity_extractor.entity_types)
+    types = _checked_types(body.types, queries.entity_extractor.entity_types)
     started = time.perf_counter()
     language = body.language or detect_language(text[:5000])
-    found = await asyncio.to_thread(toolkit.entity_extractor.extract, text, language)
+    found = await asyncio.to_thread(queries.entity_extractor.extract, text, language)
     entities = [
         Entity(type=e.type, value=e.value, confidence=e.confidence, position=e.start, end=e.end, valid=e.valid)
         for e in found
@@ -96,11 +96,11 @@ async def extract_entities(body: EntitiesRequest, toolkit: ToolkitDep, settings:
 
 
 @router.post("/redact", response_model=RedactResponse, summary="Replace personal data with typed placeholders")
-async def redact(body: RedactRequest, toolkit: ToolkitDep, vault: VaultDep, settings: SettingsDep, tenant: TenantDep) -> RedactResponse:
+async def redact(body: RedactRequest, queries: QueriesDep, vault: VaultDep, settings: SettingsDep, tenant: TenantDep) -> RedactResponse:
     """Placeholders are stable within the text (``<EMAIL_1>`` is the same address everywhere) and
     the mapping is kept, encrypted, for TRIAGE_REDACTION_TTL_HOURS so a reply can be re-hydrated."""
     text = _checked_text(body.text, settings.max_text_chars)
-    redactor = toolkit.redactor
+    redactor = queries.redactor
     types = _checked_types(body.types, redactor.entity_types)
     started = time.perf_counter()
     result = await asyncio.to_thread(redactor.redact, text, body.language, types)

@@ -1,6 +1,6 @@
 """Search endpoints: semantic (hybrid) search, similar tickets (seed 002), article suggestions (seed 004).
 
-Like the entity endpoints these read the shared toolkit directly: a search has no state to make
+Like the entity endpoints these read the collections directly (tools/queries.py): a search has no state to make
 durable, and a workflow round trip would add ~100 ms to every keystroke-driven query.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import TenantDep, ToolkitDep
+from api.deps import TenantDep, QueriesDep
 from tools.retrieval import SearchHit
 from tools.retrieval.lexical import tokenize
 from tools.retrieval.tickets import load_ticket, resolution_fields
@@ -103,18 +103,18 @@ def _payload(hit: SearchHit) -> dict[str, Any]:
     return payload
 
 
-def _ticket_text(toolkit: ToolkitDep, ticket_id: str, tenant: str) -> str:
-    return load_ticket(toolkit.retrieval.collection("tickets"), ticket_id, tenant).text
+def _ticket_text(queries: QueriesDep, ticket_id: str, tenant: str) -> str:
+    return load_ticket(queries.retrieval.collection("tickets"), ticket_id, tenant).text
 
 
 @router.post("/v1/ai/search/semantic", response_model=SemanticSearchResponse, summary="Hybrid search over a collection")
-async def semantic_search(body: SemanticSearchRequest, toolkit: ToolkitDep, tenant: TenantDep) -> SemanticSearchResponse:
+async def semantic_search(body: SemanticSearchRequest, queries: QueriesDep, tenant: TenantDep) -> SemanticSearchResponse:
     """Dense vectors + BM25 fused by reciprocal rank fusion, one result per document (its best
     chunk), scoped to the caller's tenant. Lexical matching keeps exact error codes and hostnames
     (ORA-12541, srv-prod-db-03) on top where embeddings alone blur them."""
     started = time.perf_counter()
     filters = {**(body.filters or {}), "tenant_id": tenant}
-    collection = toolkit.retrieval.collection(body.collection)
+    collection = queries.retrieval.collection(body.collection)
     hits = await asyncio.to_thread(collection.search, body.query, body.limit * 3, filters, body.threshold, body.mode)
     results = [SearchResult(id=hit.doc_id, score=hit.score, payload=_payload(hit)) for hit in _best_per_document(hits)[: body.limit]]
     return SemanticSearchResponse(
@@ -126,22 +126,22 @@ async def semantic_search(body: SemanticSearchRequest, toolkit: ToolkitDep, tena
     )
 
 
-async def _similar_hits(toolkit: ToolkitDep, tenant: str, ticket_id: str, limit: int, status: str | None) -> tuple[str, list[SearchHit]]:
+async def _similar_hits(queries: QueriesDep, tenant: str, ticket_id: str, limit: int, status: str | None) -> tuple[str, list[SearchHit]]:
     """The ticket's text and the best chunk of each of up to ``limit`` other tickets like it."""
-    text = await asyncio.to_thread(_ticket_text, toolkit, ticket_id, tenant)
+    text = await asyncio.to_thread(_ticket_text, queries, ticket_id, tenant)
     filters: dict[str, Any] = {"tenant_id": tenant} if status is None else {"tenant_id": tenant, "status": status}
-    collection = toolkit.retrieval.collection("tickets")
+    collection = queries.retrieval.collection("tickets")
     hits = await asyncio.to_thread(collection.search, text, (limit + 1) * 3, filters, 0.0, "hybrid")
     return text, [hit for hit in _best_per_document(hits) if hit.doc_id != ticket_id][:limit]
 
 
 @router.post("/v1/ai/similar-tickets", response_model=SimilarTicketsResponse, summary="Tickets similar to a given one")
-async def similar_tickets(body: SimilarTicketsRequest, toolkit: ToolkitDep, tenant: TenantDep) -> SimilarTicketsResponse:
+async def similar_tickets(body: SimilarTicketsRequest, queries: QueriesDep, tenant: TenantDep) -> SimilarTicketsResponse:
     """The ticket's indexed title and description are searched against the tenant's other
     tickets; resolved ones carry their resolution for reuse. 404 ``ticket_not_found`` for a
     ticket that was never triaged or ingested."""
     started = time.perf_counter()
-    _, hits = await _similar_hits(toolkit, tenant, body.ticketId, body.limit, None if body.status == "all" else body.status)
+    _, hits = await _similar_hits(queries, tenant, body.ticketId, body.limit, None if body.status == "all" else body.status)
     similar = [
         SimilarTicket(
             id=hit.doc_id,
@@ -168,10 +168,10 @@ def _reason(ticket_text: str, hit: SearchHit) -> str:
 
 
 @router.post("/api/trpc/ai.suggestArticles", summary="Knowledge-base articles for a ticket (seed 004)")
-async def suggest_articles(body: SuggestArticlesRequest, toolkit: ToolkitDep, tenant: TenantDep) -> dict[str, Any]:
+async def suggest_articles(body: SuggestArticlesRequest, queries: QueriesDep, tenant: TenantDep) -> dict[str, Any]:
     """Published articles only, best first, each with a relevance (0..1) and a one-line reason."""
-    ticket_text = await asyncio.to_thread(_ticket_text, toolkit, body.json_.ticketId, tenant)
-    kb = toolkit.kb_store
+    ticket_text = await asyncio.to_thread(_ticket_text, queries, body.json_.ticketId, tenant)
+    kb = queries.kb_store
     hits = await asyncio.to_thread(kb.search, ticket_text, 15, {"status": "published", "tenant_id": tenant}, 0.0, "hybrid")
     suggestions = []
     for hit in _best_per_document(hits)[:5]:
@@ -189,9 +189,9 @@ async def suggest_articles(body: SuggestArticlesRequest, toolkit: ToolkitDep, te
 
 
 @router.post("/api/trpc/ai.findSimilarTickets", summary="Related tickets for context (seed 004)")
-async def find_similar_tickets(body: SuggestArticlesRequest, toolkit: ToolkitDep, tenant: TenantDep) -> dict[str, Any]:
+async def find_similar_tickets(body: SuggestArticlesRequest, queries: QueriesDep, tenant: TenantDep) -> dict[str, Any]:
     """Up to 5 of the tenant's tickets (any status) most like this one, each with a one-line reason."""
-    text, hits = await _similar_hits(toolkit, tenant, body.json_.ticketId, 5, None)
+    text, hits = await _similar_hits(queries, tenant, body.json_.ticketId, 5, None)
     similar = [
         {
             "ticketId": hit.doc_id,

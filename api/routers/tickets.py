@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Literal
 
 from fastapi import APIRouter
@@ -11,12 +12,12 @@ from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from api.deps import SettingsDep, TemporalDep, TenantDep, ToolkitDep
-from core.errors import WorkflowFailedError, WorkflowTimeoutError
-from core.contracts import ProcessResponse, TicketInput, TriageRequest, TriageResult, to_ticket_output
-from core.errors import InvalidInputError
-from tools.retrieval.tickets import TicketRecord, index_ticket, load_ticket
+from api.deps import SettingsDep, TemporalDep, TenantDep
+from core.contracts import ProcessResponse, TicketChange, TicketInput, TicketState, TriageRequest, TriageResult, to_ticket_output
+from core.errors import InvalidInputError, NotFoundError, WorkflowFailedError, WorkflowTimeoutError
 from workflows import TriageWorkflow, triage_workflow_id
+from workflows.ids import escape_id_part, tenant_workflow_prefix
+from workflows.tickets import TicketUpdateWorkflow
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 
@@ -96,7 +97,8 @@ class ProcessingMetrics(BaseModel):
 @router.get("/metrics", response_model=ProcessingMetrics, summary="Get processing metrics")
 async def processing_metrics(client: TemporalDep, tenant: TenantDep) -> ProcessingMetrics:
     """How many tickets of this tenant were triaged, are in flight, or failed."""
-    base = f"WorkflowType = 'TriageWorkflow' AND WorkflowId STARTS_WITH '{triage_workflow_id(tenant, '')}'"
+    prefix = tenant_workflow_prefix("triage", tenant)
+    base = f"WorkflowType = 'TriageWorkflow' AND WorkflowId STARTS_WITH '{prefix}'"
 
     async def count(extra: str = "") -> int:
         return (await client.count_workflows(base + extra)).count
@@ -121,44 +123,39 @@ class TicketUpdate(BaseModel):
     category: str | None = Field(None, max_length=100)
 
 
-class TicketState(BaseModel):
-    ticket_id: str
-    status: str
-    category: str | None
-    resolution: str | None
-    resolved_at: str | None
-    resolved_by: str | None
-
-
-@router.patch("/{ticket_id}", response_model=TicketState, summary="Update a ticket's status and resolution")
-async def update_ticket(ticket_id: str, update: TicketUpdate, toolkit: ToolkitDep, tenant: TenantDep) -> TicketState:
-    """Re-indexes the ticket in the ``tickets`` collection (redacted); resolving it stamps
-    ``resolved_at`` and makes it show up in ``/v1/ai/similar-tickets`` with its resolution.
-    404 ``ticket_not_found`` for a ticket never triaged or ingested."""
+@router.patch(
+    "/{ticket_id}",
+    response_model=TicketState,
+    summary="Update a ticket's status and resolution",
+    responses={404: {"description": "Unknown ticket"}, 502: {"description": "The update workflow failed"}},
+)
+async def update_ticket(ticket_id: str, update: TicketUpdate, client: TemporalDep, settings: SettingsDep, tenant: TenantDep) -> TicketState:
+    """Re-indexes the ticket in the ``tickets`` collection (redacted) through a ``TicketUpdateWorkflow``
+    run by the worker; resolving it stamps ``resolved_at`` and makes it show up in
+    ``/v1/ai/similar-tickets`` with its resolution. 404 ``ticket_not_found`` for a ticket never
+    triaged or ingested."""
     if update.status == "resolved" and not (update.resolution or "").strip():
         raise InvalidInputError("a resolved ticket needs a resolution", code="resolution_required")
-    collection = toolkit.retrieval.collection("tickets")
-    ticket = await asyncio.to_thread(load_ticket, collection, ticket_id, tenant)
-    meta = ticket.metadata
-    record = TicketRecord(
-        ticket_id=ticket_id,
+    change = TicketChange(
         tenant_id=tenant,
-        title=ticket.title,
-        description=ticket.description,
-        status=update.status,
-        category=update.category or str(meta.get("category", "")),
-        subcategory=str(meta.get("subcategory", "")),
-        priority=str(meta.get("priority", "")),
-        resolution=(update.resolution or "") if update.status == "resolved" else "",
-        resolved_by=(update.resolved_by or "") if update.status == "resolved" else "",
-    )
-    await asyncio.to_thread(index_ticket, collection, toolkit.redactor, record)
-    stored = (await asyncio.to_thread(load_ticket, collection, ticket_id, tenant)).metadata
-    return TicketState(
         ticket_id=ticket_id,
-        status=str(stored.get("status")),
-        category=stored.get("category"),
-        resolution=stored.get("resolution"),
-        resolved_at=stored.get("resolved_at"),
-        resolved_by=stored.get("resolved_by"),
+        status=update.status,
+        resolution=update.resolution or "",
+        resolved_by=update.resolved_by or "",
+        category=update.category or "",
     )
+    workflow_id = f"{tenant_workflow_prefix('ticket-update', tenant)}{escape_id_part(ticket_id)}-{uuid.uuid4().hex[:12]}"
+    try:
+        state = await asyncio.wait_for(
+            client.execute_workflow(
+                TicketUpdateWorkflow.run, change, id=workflow_id, task_queue=settings.task_queue, static_summary=f"Update {ticket_id}"
+            ),
+            timeout=settings.workflow_result_timeout_s,
+        )
+    except asyncio.TimeoutError as exc:
+        raise WorkflowTimeoutError(f"the update of {ticket_id} is still running (workflow {workflow_id})") from exc
+    except WorkflowFailureError as exc:
+        raise WorkflowFailedError(f"ticket update workflow {workflow_id} failed: {exc.cause}") from exc
+    if state is None:
+        raise NotFoundError(f"ticket {ticket_id!r} is not known for this tenant", code="ticket_not_found")
+    return state

@@ -148,7 +148,7 @@ def test_labeled_set_quality_floor(entity_extractor: EntityExtractor) -> None:
 def test_id_patterns_come_from_settings(settings) -> None:  # type: ignore[no-untyped-def]
     import pydantic
 
-    from agents.registry import build_entity_extractor
+    from tools.queries import build_entity_extractor
 
     custom = settings.model_copy(update={"entity_id_patterns": {"ticket_id": r"\bHD-\d{5}\b", "asset_tag": r"\bAT\d{6}\b"}})
     found = {(e.type, e.value) for e in build_entity_extractor(custom).extract("Ticket HD-12345 about laptop AT004512")}

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from agents.registry import build_embedder
+from tools.queries import build_embedder
 from core.settings import Settings
 from tools.pii import Redactor
 

@@ -129,3 +129,14 @@ async def test_codec_round_trip_and_key_rotation() -> None:
         await old.decode(await rotated.encode([payload]))
     with pytest.raises(ConfigurationError, match="16, 24 or 32 bytes"):
         codec_from_keys({"k": "c2hvcnQ="}, "k")
+
+
+def test_workflow_ids_never_collide_across_tenants() -> None:
+    """Tenant ``acme-x`` / ticket ``1`` and tenant ``acme`` / ticket ``x-1`` once both became ``triage-acme-x-1``."""
+    from workflows.ids import tenant_workflow_prefix, triage_workflow_id
+
+    assert triage_workflow_id("acme-x", "1") != triage_workflow_id("acme", "x-1")
+    pairs = [("a", "b-c"), ("a-b", "c"), ("a~2Db", "c"), ("a", "b~2Dc"), ("ą", "1"), ("a b", "1"), ("a_b", "1"), ("a", "_b")]
+    assert len({triage_workflow_id(t, k) for t, k in pairs}) == len(pairs)
+    assert triage_workflow_id("acme", "TKT-1").startswith(tenant_workflow_prefix("triage", "acme"))
+    assert not triage_workflow_id("acme-x", "1").startswith(tenant_workflow_prefix("triage", "acme"))
