@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import sqlalchemy as sa
+from core.sql import create_engine
 
 from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
@@ -90,5 +90,5 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         drafter=OfflineDrafter(),
         policy_checker=PolicyChecker(),
         router=Router(settings.auto_resolve_threshold, settings.agent_assist_threshold),
-        ledger=TriageLedger(sa.create_engine(settings.sql_url)),
+        ledger=TriageLedger(create_engine(settings.sql_url)),
     )

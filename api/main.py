@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import AsyncIterator
 
-import sqlalchemy as sa
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
@@ -16,12 +16,32 @@ from api.auth import authenticate
 from api.errors import install_error_handlers
 from api.middleware import request_id_middleware
 from api.routers import ai_triage, codec, health, pii, search, tickets
+from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
 from tools.queries import QueryServices, build_query_services
+from tools.pii.audit import RehydrationAudit
+from tools.pii.log_scrubber import PiiScrubbingFilter, install_log_scrubbing
 from tools.pii.vault import MappingVault
 from tools.triage_ledger import TriageLedger
 from workflows.client import connect_temporal, payload_codec
+
+
+UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
+
+
+def install_uvicorn_log_scrubbing() -> None:
+    """Scrub personal data from uvicorn's records and from the root handlers (idempotent).
+
+    The filter goes on uvicorn's handlers and on its loggers as well, so records are scrubbed
+    whether uvicorn's own handlers or (``--log-config``/``log_config=None``) the root's write them.
+    """
+    install_log_scrubbing()
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        install_log_scrubbing(logger)
+        if not any(isinstance(existing, PiiScrubbingFilter) for existing in logger.filters):
+            logger.addFilter(PiiScrubbingFilter())
 
 
 def create_app(
@@ -33,19 +53,25 @@ def create_app(
     nothing of the triage graph, no classifier and no LLM client; every write is a workflow's.
     """
     settings = settings or get_settings()
+    install_uvicorn_log_scrubbing()  # uvicorn --factory configures its loggers before calling us
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Whoever serves the app (``uvicorn --factory api.main:create_app``, devstack, tests), its
+        # access log holds URLs with ticket ids and query values: scrub them here, not in a launcher.
+        # uvicorn has configured its loggers by the time the lifespan starts.
+        install_uvicorn_log_scrubbing()
         app.state.settings = settings
         app.state.codec = payload_codec(settings)
         app.state.temporal = temporal_client or await connect_temporal(settings)
         app.state.queries = queries or await asyncio.to_thread(build_query_services, settings)
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(settings.sql_url)
+        engine = create_engine(settings.sql_url)
         app.state.vault = MappingVault(
             engine, app.state.codec.keys, app.state.codec.active_key_id, timedelta(hours=settings.redaction_ttl_hours)
         )
         app.state.ledger = TriageLedger(engine)
+        app.state.rehydration_audit = RehydrationAudit(engine)
         app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
         yield
         engine.dispose()

@@ -1,17 +1,24 @@
-"""Benchmark: one triage through Temporal vs the same graph in-process, plus the one-activity floor.
+"""Benchmark: the triage pipeline in its production shape, beside the same graph in-process.
 
-Prints p50/p95 latency (ms) of: the compiled triage graph invoked directly in-process; the
-``TriageWorkflow`` on the Temporal dev server (every node an activity); a workflow with a single
-no-op activity (the floor of any Temporal round trip); then throughput with N concurrent tickets.
+Starts a Temporal dev server, a Chroma server, one worker process (``worker.py``) and one API
+process (``uvicorn --factory api.main:create_app``), as ``make run`` does, and prints:
 
-    .venv/bin/python bench/pipeline.py [--runs 20] [--concurrency 20]
+- start time and memory (RSS) of the API and the worker processes, side by side;
+- p50/p95 latency of the compiled triage graph invoked in-process, of ``TriageWorkflow`` on
+  Temporal, and of a workflow with one no-op activity (the floor of any Temporal round trip);
+- throughput with N concurrent tickets posted to the API (``POST /api/v1/tickets/process``);
+- where each ticket's CPU time goes: per process during the concurrent run, and per node in-process.
+
+    .venv/bin/python bench/pipeline.py [--runs 20] [--concurrency 20] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,16 +28,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import httpx  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
 from temporalio import activity, workflow  # noqa: E402
-from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
-from temporalio.testing import WorkflowEnvironment  # noqa: E402
+from temporalio.client import Client  # noqa: E402
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker  # noqa: E402
 
-from agents.triage import make_triage_graph  # noqa: E402
+from agents import registry  # noqa: E402
+from agents.triage import make_triage_graph, nodes  # noqa: E402
+from core.api_keys import ApiKeyStore  # noqa: E402
 from core.contracts import TriageRequest  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from worker import make_worker, prepare_toolkit  # noqa: E402
+from core.settings import PROJECT_ROOT, Settings  # noqa: E402
+from tests.integration.chroma_server import free_port, heartbeat_ok, start_chroma_server  # noqa: E402
+from tests.integration.processes import WorkerProcess, settings_environment  # noqa: E402
+from worker import prepare_toolkit  # noqa: E402
 from workflows import TriageWorkflow, triage_workflow_id  # noqa: E402
+from workflows.client import data_converter  # noqa: E402
 from workflows.devserver import temporal_cli_path  # noqa: E402
 
 TICKETS = [
@@ -40,6 +53,7 @@ TICKETS = [
     "My parcel has not arrived and tracking has not changed for a week.",
     "Nie mogę zalogować się do Outlooka, hasło wygasło i konto jest zablokowane.",
 ]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @activity.defn
@@ -54,84 +68,205 @@ class OneActivityWorkflow:
         return await workflow.execute_activity(noop, value, start_to_close_timeout=timedelta(seconds=10))
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
+def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return statistics.median(ordered), p95
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
 
 
-def _request(i: int) -> TriageRequest:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def ticket(i: int, tenant: str = "bench") -> TriageRequest:
     return TriageRequest(
-        tenant_id="bench", ticket_id=f"B-{uuid.uuid4().hex[:10]}", raw_message=TICKETS[i % len(TICKETS)],
+        tenant_id=tenant, ticket_id=f"B-{uuid.uuid4().hex[:10]}", raw_message=TICKETS[i % len(TICKETS)],
         customer_name="Bench User", customer_email="bench@example.com",
     )
 
 
-async def main(runs: int, concurrency: int) -> None:
-    settings = Settings(state_dir=Path(tempfile.mkdtemp(prefix="triage-bench-")), task_queue=f"bench-{uuid.uuid4().hex[:6]}")
-    print("loading models and seeding the knowledge base...", file=sys.stderr)
+async def in_process(settings: Settings, runs: int) -> tuple[list[float], dict[str, float]]:
+    """The compiled graph with ainvoke in this process, and the mean wall time of each node."""
     prepare_toolkit(settings)
+    spent: dict[str, list[float]] = {}
+    originals = {name: getattr(nodes, name) for name in nodes.__all__}
 
-    direct = make_triage_graph().compile()
-    await direct.ainvoke({"request": _request(0).model_dump()})  # warm-up
-    in_process: list[float] = []
+    def timed(name: str):  # type: ignore[no-untyped-def]
+        async def wrapper(state):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            try:
+                return await originals[name](state)
+            finally:
+                spent.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+
+        wrapper.__name__ = name
+        return wrapper
+
+    plain = make_triage_graph().compile()
+    await plain.ainvoke({"request": ticket(0).model_dump()})  # warm-up
+    samples = []
     for i in range(runs):
         start = time.perf_counter()
-        await direct.ainvoke({"request": _request(i).model_dump()})
-        in_process.append((time.perf_counter() - start) * 1000)
-
-    env = await WorkflowEnvironment.start_local(dev_server_existing_path=temporal_cli_path(), data_converter=pydantic_data_converter, ui=False)
+        await plain.ainvoke({"request": ticket(i).model_dump()})
+        samples.append((time.perf_counter() - start) * 1000)
+    for name in originals:
+        setattr(nodes, name, timed(name))
     try:
-        client = env.client
-        async with make_worker(client, settings), Worker(
-            client, task_queue=settings.task_queue + "-floor", workflows=[OneActivityWorkflow], activities=[noop],
-            workflow_runner=UnsandboxedWorkflowRunner(),  # defined in __main__, which the sandbox cannot re-import
-        ):
-            async def triage(i: int) -> float:
-                request = _request(i)
-                start = time.perf_counter()
-                await client.execute_workflow(
-                    TriageWorkflow.run, request, id=triage_workflow_id(request.tenant_id, request.ticket_id), task_queue=settings.task_queue
-                )
-                return (time.perf_counter() - start) * 1000
-
-            async def floor(i: int) -> float:
-                start = time.perf_counter()
-                await client.execute_workflow(
-                    OneActivityWorkflow.run, "x", id=f"floor-{uuid.uuid4().hex}", task_queue=settings.task_queue + "-floor"
-                )
-                return (time.perf_counter() - start) * 1000
-
-            await triage(0)
-            await floor(0)
-            on_temporal = [await triage(i) for i in range(runs)]
-            one_activity = [await floor(i) for i in range(runs)]
-
-            start = time.perf_counter()
-            await asyncio.gather(*(triage(i) for i in range(concurrency)))
-            elapsed = time.perf_counter() - start
+        instrumented = make_triage_graph().compile()
+        for i in range(runs):
+            await instrumented.ainvoke({"request": ticket(i).model_dump()})
     finally:
-        await env.shutdown()
+        for name, original in originals.items():
+            setattr(nodes, name, original)
+    registry.install_toolkit(None)
+    return samples, {name: statistics.mean(values) for name, values in spent.items()}
 
-    rows = [
-        ("graph in-process (ainvoke)", in_process),
-        ("TriageWorkflow on Temporal", on_temporal),
-        ("one-activity workflow (floor)", one_activity),
-    ]
-    base_p50 = _percentiles(in_process)[0]
-    print(f"\nTriage pipeline latency, {runs} sequential runs each (ms)")
-    print(f"{'path':<32}{'p50':>9}{'p95':>9}{'p50 / in-process':>19}")
-    for name, samples in rows:
-        p50, p95 = _percentiles(samples)
-        print(f"{name:<32}{p50:>9.1f}{p95:>9.1f}{p50 / base_p50:>18.2f}x")
-    t50 = _percentiles(on_temporal)[0]
-    print(f"\nTemporal overhead over in-process: {t50 - base_p50:.1f} ms at p50 ({(t50 - base_p50) / 6:.1f} ms per hop on the 6-hop critical path)")
-    print(f"Throughput: {concurrency} concurrent tickets in {elapsed:.2f} s = {concurrency / elapsed:.2f} tickets/s")
+
+def start_temporal(state_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [temporal_cli_path(), "server", "start-dev", "--headless", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "error"],
+        stdout=(state_dir / "temporal.log").open("ab"), stderr=subprocess.STDOUT,
+    )
+    return process, f"127.0.0.1:{port}"
+
+
+def start_api(settings: Settings, port: int, log_path: Path) -> subprocess.Popen[bytes]:
+    env = os.environ | settings_environment(settings) | {"PYTHONUNBUFFERED": "1", "NO_PROXY": "127.0.0.1,localhost"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+        cwd=PROJECT_ROOT, env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT,
+    )
+
+
+async def wait_http(url: str, timeout: float = 180.0) -> float:
+    started = time.monotonic()
+    async with httpx.AsyncClient(trust_env=False) as http:
+        while time.monotonic() - started < timeout:
+            try:
+                if (await http.get(url, timeout=2)).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.1)
+    raise TimeoutError(url)
+
+
+async def main(runs: int, concurrency: int, rounds: int) -> None:
+    root = Path(tempfile.mkdtemp(prefix="triage-bench-"))
+    print("in-process graph...", file=sys.stderr)
+    local, per_node = await in_process(Settings(state_dir=root / "inprocess", task_queue="bench-inprocess"), runs)
+
+    temporal, address = start_temporal(root)
+    with start_chroma_server(root / "chroma") as (chroma_host, chroma_port, chroma):
+        settings = Settings(
+            state_dir=root / "stack", temporal_address=address, task_queue=f"bench-{uuid.uuid4().hex[:6]}",
+            chroma_mode="http", chroma_host=chroma_host, chroma_port=chroma_port, workflow_result_timeout_s=300,
+        )
+        settings.state_dir.mkdir(parents=True)
+        key = ApiKeyStore(sa.create_engine(settings.sql_url)).create(settings.default_tenant, "agent", user_id="bench")[1]
+        api_port = free_port()
+        print("starting worker and API processes...", file=sys.stderr)
+        worker = WorkerProcess(settings, root / "worker.log")
+        worker_start = worker.wait_ready()
+        api_started = time.monotonic()
+        api = start_api(settings, api_port, root / "api.log")
+        try:
+            await wait_http(f"http://127.0.0.1:{api_port}/health/live")
+            api_start = time.monotonic() - api_started
+            client = await Client.connect(address, data_converter=data_converter(settings))
+            async with Worker(
+                client, task_queue=settings.task_queue + "-floor", workflows=[OneActivityWorkflow], activities=[noop],
+                workflow_runner=UnsandboxedWorkflowRunner(),  # defined in __main__, which the sandbox cannot re-import
+            ):
+
+                async def triage(i: int) -> float:
+                    request = ticket(i, settings.default_tenant)
+                    start = time.perf_counter()
+                    await client.execute_workflow(
+                        TriageWorkflow.run, request, id=triage_workflow_id(request.tenant_id, request.ticket_id), task_queue=settings.task_queue
+                    )
+                    return (time.perf_counter() - start) * 1000
+
+                async def floor(_: int) -> float:
+                    start = time.perf_counter()
+                    await client.execute_workflow(OneActivityWorkflow.run, "x", id=f"floor-{uuid.uuid4().hex}", task_queue=settings.task_queue + "-floor")
+                    return (time.perf_counter() - start) * 1000
+
+                await triage(0)
+                await floor(0)
+                on_temporal = [await triage(i) for i in range(runs)]
+                one_activity = [await floor(i) for i in range(runs)]
+
+            pids = {"worker": worker.process.pid, "api": api.pid, "temporal": temporal.pid, "chroma": chroma.pid, "bench client": os.getpid()}
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{api_port}", headers={"Authorization": f"Bearer {key}"}, timeout=300, trust_env=False,
+                limits=httpx.Limits(max_connections=concurrency * 2),
+            ) as http:
+
+                async def post(i: int) -> None:
+                    request = ticket(i, settings.default_tenant)
+                    response = await http.post(
+                        "/api/v1/tickets/process",
+                        json={"ticket_id": request.ticket_id, "raw_message": request.raw_message, "customer_name": "Bench User", "customer_email": "bench@example.com"},
+                    )
+                    response.raise_for_status()
+
+                await asyncio.gather(*(post(i) for i in range(concurrency)))  # warm-up round
+                before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+                rates = []
+                for _ in range(rounds):
+                    start = time.perf_counter()
+                    await asyncio.gather(*(post(i) for i in range(concurrency)))
+                    rates.append(concurrency / (time.perf_counter() - start))
+                after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            memory = {name: rss_mb(pid) for name, pid in (("api", api.pid), ("worker", worker.process.pid))}
+        finally:
+            api.terminate()
+            worker.stop()
+            temporal.terminate()
+
+    print("\nProcesses (production shape: worker and API separate, Chroma server, Temporal dev server)")
+    print(f"{'process':<10}{'start to ready s':>18}{'RSS MB':>10}")
+    print(f"{'api':<10}{api_start:>18.1f}{memory['api']:>10.0f}")
+    print(f"{'worker':<10}{worker_start:>18.1f}{memory['worker']:>10.0f}   (includes seeding the demo content)")
+
+    base = percentiles(local)[0]
+    floor_p50 = percentiles(one_activity)[0]
+    print(f"\nTriage latency, {runs} sequential runs each (ms)")
+    print(f"{'path':<32}{'p50':>9}{'p95':>9}{'/ floor':>9}")
+    for name, samples in (("graph in-process (ainvoke)", local), ("TriageWorkflow on Temporal", on_temporal), ("one-activity workflow (floor)", one_activity)):
+        p50, p95 = percentiles(samples)
+        print(f"{name:<32}{p50:>9.1f}{p95:>9.1f}{p50 / floor_p50:>8.2f}x")
+    print(f"Temporal overhead over in-process: {percentiles(on_temporal)[0] - base:.1f} ms at p50 (3 activity hops on the critical path)")
+
+    tickets = concurrency * rounds
+    print(f"\nThroughput through the API, {concurrency} concurrent tickets x {rounds} rounds: "
+          f"{statistics.median(rates):.1f} tickets/s (median round; rounds {', '.join(f'{r:.1f}' for r in rates)})")
+    print("CPU per ticket during those rounds, by process (ms):")
+    total = 0.0
+    for name in pids:
+        used = (after[name] - before[name]) * 1000 / tickets
+        total += used
+        print(f"  {name:<13}{used:>8.1f}")
+    print(f"  {'total':<13}{total:>8.1f}   (2 cores = {2000 / total:.1f} tickets/s if CPU were the only limit)")
+    print("In-process time per node (mean ms, one ticket at a time):")
+    for name, value in sorted(per_node.items(), key=lambda item: -item[1]):
+        print(f"  {name:<17}{value:>8.1f}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=20, help="sequential runs per path (default 20)")
-    parser.add_argument("--concurrency", type=int, default=20, help="concurrent tickets for the throughput run (default 20)")
+    parser.add_argument("--concurrency", type=int, default=20, help="concurrent tickets per throughput round (default 20)")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds after a warm-up round (default 3)")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.concurrency))
+    asyncio.run(main(args.runs, args.concurrency, args.rounds))

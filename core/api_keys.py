@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Callable, Literal, get_args
 
 import sqlalchemy as sa
 
+from core.sql import create_engine
 from core.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:
@@ -248,7 +249,7 @@ def ensure_dev_key(settings: Settings) -> str | None:
     """
     path: Path = settings.state_dir / DEV_KEY_FILE
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(settings.sql_url)
+    engine = create_engine(settings.sql_url)
     try:
         store = ApiKeyStore(engine, cache_seconds=0)
         if path.exists():

@@ -11,6 +11,7 @@ import argparse
 
 import sqlalchemy as sa
 
+from core.sql import create_engine
 from core.api_keys import ROLES, ApiKey, ApiKeyStore
 from core.settings import get_settings
 
@@ -20,7 +21,7 @@ __all__ = ["add_keys_command"]
 def _store() -> tuple[ApiKeyStore, sa.Engine]:
     settings = get_settings()
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(settings.sql_url)
+    engine = create_engine(settings.sql_url)
     return ApiKeyStore(engine, cache_seconds=0), engine
 
 

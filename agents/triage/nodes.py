@@ -36,6 +36,7 @@ from core.contracts import (
     slug,
 )
 from tools.classification import detect_language, detect_sentiment
+from tools.pii.entities import ExtractedEntity
 from tools.drafting import article_from_sections, strip_citations, unknown_citations
 from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
 from tools.triage_ledger import TriageRun
@@ -281,11 +282,17 @@ def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> st
     stored = tickets.document_chunks(request.ticket_id, request.tenant_id)
     if stored and stored[0].metadata.get("status") in ("in_progress", "resolved"):
         return str(stored[0].metadata["status"])
+    found = [
+        ExtractedEntity(e["type"], e["value"], e["confidence"], e["position"], e["end"], e.get("valid"))
+        for e in state.get("entities", [])
+        if e.get("end") is not None
+    ]
+    redacted = toolkit.redactor.redact_found(request.raw_message, found).text  # extract_entities analysed it already
     record = TicketRecord(
         ticket_id=request.ticket_id,
         tenant_id=request.tenant_id,
-        title=ticket_title(request.raw_message),
-        description=request.raw_message,
+        title=ticket_title(redacted),
+        description=redacted,
         status="resolved" if resolved else "open",
         category=classification["category"],
         subcategory=classification.get("subcategory") or "",
@@ -293,7 +300,7 @@ def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> st
         resolution=state["answer_draft"]["body"] if resolved else "",
         resolved_by="triage-desk (auto_resolve)" if resolved else "",
     )
-    index_ticket(tickets, toolkit.redactor, record, vector=vector)
+    index_ticket(tickets, toolkit.redactor, record, vector=vector, text_redacted=True)
     return record.status
 
 

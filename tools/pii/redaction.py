@@ -98,8 +98,12 @@ class Redactor:
         return self._extractor.entity_types
 
     def redact(self, text: str, language: str | None = None, types: Iterable[str] | None = None) -> Redaction:
+        return self.redact_found(text, self._extractor.extract(text, language), types)
+
+    def redact_found(self, text: str, found: Sequence[ExtractedEntity], types: Iterable[str] | None = None) -> Redaction:
+        """Redact with entities already extracted from ``text`` (a triage run has them), without analysing it again."""
         wanted = self._types if types is None else frozenset(types)
-        entities = [e for e in self._extractor.extract(text, language) if e.type in wanted]
+        entities = [e for e in found if e.type in wanted and text[e.start : e.end] == e.value]
         if not entities:
             return Redaction(text=text, mapping={}, entities=[])
         numbering = placeholders_for(entities)

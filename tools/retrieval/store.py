@@ -237,15 +237,16 @@ class ChromaKnowledgeStore:
         return embed_queries(self._embedder, [query])[0]
 
     def search(self, query: str, limit: int = 5, filters: dict[str, Any] | None = None, vector: Any = None) -> list[SearchHit]:
-        """Dense search; score is cosine similarity clipped to 0..1."""
-        total = self.count()
-        if total == 0:
-            return []
+        """Dense search; score is cosine similarity clipped to 0..1.
+
+        No count() first: Chroma answers a larger ``n_results`` with what it has, and each call is
+        a round trip to the server on every triage.
+        """
         vector = self.embed_query(query) if vector is None else vector
         try:
             response = self._collection.query(
                 query_embeddings=[vector.tolist()],
-                n_results=min(limit, total),
+                n_results=max(1, limit),
                 where=chroma_where(filters),
                 include=["metadatas", "documents", "distances"],
             )

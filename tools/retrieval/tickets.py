@@ -43,13 +43,14 @@ def ticket_title(text: str, limit: int = 90) -> str:
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def redacted_ticket(document: SourceDocument, redactor: Redactor) -> SourceDocument:
+def redacted_ticket(document: SourceDocument, redactor: Redactor, body_redacted: bool = False) -> SourceDocument:
     """A ticket document with personal data replaced in its title, description and resolution.
 
     A title that is the description's first sentence is taken from the redacted description, so
-    the same text is not analysed twice.
+    the same text is not analysed twice; ``body_redacted`` says the description (and a title taken
+    from it) is redacted already.
     """
-    body = redactor.redact(document.body).text
+    body = document.body if body_redacted else redactor.redact(document.body).text
     derived = document.title == ticket_title(document.body)
     return replace(
         document,
@@ -60,12 +61,13 @@ def redacted_ticket(document: SourceDocument, redactor: Redactor) -> SourceDocum
 
 
 def index_ticket(
-    collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord, vector: Any = None
+    collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord, vector: Any = None, text_redacted: bool = False
 ) -> IngestSummary:
     """Upsert one ticket (re-indexing the same content changes nothing); resolved ones get a resolved_at.
 
     ``vector``: the ticket's embedding when the caller has it already (a triage run does), stored
-    for a one-chunk ticket instead of embedding it again.
+    for a one-chunk ticket instead of embedding it again. ``text_redacted``: the title and
+    description are redacted already (a triage run redacts with the entities it extracted).
     """
     resolved_at = ticket.resolved_at
     if ticket.status == "resolved" and not resolved_at:
@@ -87,7 +89,7 @@ def index_ticket(
         metadata={key: value for key, value in metadata.items() if value},
     )
     if redactor is not None:
-        document = redacted_ticket(document, redactor)
+        document = redacted_ticket(document, redactor, body_redacted=text_redacted)
     vectors = {document.doc_id: vector} if vector is not None else None
     return collection.ingest([document], tenant_id=ticket.tenant_id, document_vectors=vectors)
 
