@@ -149,3 +149,23 @@ async def test_metrics_count_completed_runs_per_tenant(api_client: httpx.AsyncCl
 async def test_bad_tenant_header_is_422(api_client: httpx.AsyncClient) -> None:
     response = await api_client.post("/api/v1/tickets/process", json=_ticket("TKT-x1"), headers={"X-Tenant-ID": "bad tenant!"})
     assert response.status_code == 422
+
+
+async def test_tenants_whose_ids_concatenate_alike_get_their_own_runs(api_client: httpx.AsyncClient, key_headers) -> None:  # type: ignore[no-untyped-def]
+    """Tenant ``acme-x`` with ticket ``1`` and tenant ``acme`` with ticket ``x-1`` once shared ``triage-acme-x-1``:
+    acme received acme-x's result (customer name, draft) and its own ticket was never triaged."""
+    suffix = uuid.uuid4().hex[:6]
+    first = await api_client.post(
+        "/api/v1/tickets/process",
+        headers=key_headers(f"acme{suffix}-x"),
+        json=_ticket("1", "VPN keeps disconnecting every few minutes since this morning, error 809.") | {"customer_name": "Xavier First"},
+    )
+    second = await api_client.post(
+        "/api/v1/tickets/process",
+        headers=key_headers(f"acme{suffix}"),
+        json=_ticket("x-1", "I was charged twice for my subscription this month. Please help!") | {"customer_name": "Anna Second"},
+    )
+    assert first.status_code == second.status_code == 200, (first.text, second.text)
+    assert "Xavier First" in first.json()["result"]["answer_draft"]["greeting"]
+    assert "Anna Second" in second.json()["result"]["answer_draft"]["greeting"]
+    assert second.json()["result"]["triage"]["category"] == "Billing"
