@@ -18,7 +18,12 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from core.api_keys import ApiKeyStore, Principal
 
-__all__ = ["Principal", "authenticate", "forbidden", "PUBLIC_PATH_PREFIXES"]
+__all__ = ["Principal", "authenticate", "forbidden", "require_personal_data_role", "PERSONAL_DATA_ROLES", "PUBLIC_PATH_PREFIXES"]
+
+#: Roles that may see a tenant's personal data in clear (``/v1/ai/rehydrate``): the people who work
+#: the tickets (``agent``) and the tenant's administrators (``admin``). ``service`` keys are machine
+#: credentials that may act for every tenant, so a leaked one must not be able to unmask them all.
+PERSONAL_DATA_ROLES: frozenset[str] = frozenset({"agent", "admin"})
 
 #: Paths that need no API key: probes, the docs, and the codec (it checks its own token).
 PUBLIC_PATH_PREFIXES: tuple[str, ...] = ("/health", "/docs", "/redoc", "/openapi.json", "/codec/")
@@ -40,6 +45,12 @@ def _unauthenticated(message: str) -> NoReturn:
 def forbidden(message: str) -> NoReturn:
     """403 with our error shape: the key is valid but may not do this."""
     raise HTTPException(403, detail={"code": "forbidden", "message": message})
+
+
+def require_personal_data_role(principal: Principal) -> None:
+    """403 ``forbidden`` unless the key's role may see personal data in clear."""
+    if principal.role not in PERSONAL_DATA_ROLES:
+        forbidden(f"a {principal.role} key may not see personal data in clear; use an agent or admin key ({', '.join(sorted(PERSONAL_DATA_ROLES))})")
 
 
 async def authenticate(

@@ -10,6 +10,7 @@ from temporalio.client import Client
 from api.auth import Principal, authenticate, forbidden
 from core.settings import Settings
 from tools.queries import QueryServices
+from tools.pii.audit import RehydrationAudit
 from tools.pii.vault import MappingVault
 from tools.triage_ledger import TriageLedger
 
@@ -28,6 +29,10 @@ def _queries(request: Request) -> QueryServices:
 
 def _vault(request: Request) -> MappingVault:
     return request.app.state.vault
+
+
+def _audit(request: Request) -> RehydrationAudit:
+    return request.app.state.rehydration_audit
 
 
 def _ledger(request: Request) -> TriageLedger:
@@ -56,3 +61,4 @@ TenantDep = Annotated[str, Depends(_tenant)]
 QueriesDep = Annotated[QueryServices, Depends(_queries)]
 VaultDep = Annotated[MappingVault, Depends(_vault)]
 LedgerDep = Annotated[TriageLedger, Depends(_ledger)]
+AuditDep = Annotated[RehydrationAudit, Depends(_audit)]

@@ -1,9 +1,20 @@
-"""Translate our error tree into HTTP answers with codes users can act on."""
+"""Translate our error tree into HTTP answers with codes users can act on.
+
+Every error leaves as JSON: ``{"detail": {"code": ..., "message": ...}}`` for ours, FastAPI's
+validation list for 422 (rewritten so it never echoes personal or large input), and
+``internal_error`` for anything unforeseen (never a plain-text 500). Errors a caller can cure by
+waiting (the workflow engine or a store is down) carry ``Retry-After``.
+"""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -13,26 +24,146 @@ from core.errors import (
     InvalidInputError,
     NotFoundError,
     StoreUnavailableError,
+    TimeBudgetExceededError,
     TriageError,
     WorkflowFailedError,
     WorkflowTimeoutError,
 )
+from api.budget import ClientGoneError
+from tools.pii.log_scrubber import scrub
 
-_STATUS: dict[type[TriageError], int] = {
-    InvalidInputError: 400,
-    NotFoundError: 404,
-    StoreUnavailableError: 503,
-    ConfigurationError: 500,
+__all__ = ["install_error_handlers", "error_response", "ERROR_RESPONSES", "RETRY_AFTER_SECONDS", "PERSONAL_FIELDS", "safe_validation_errors"]
+
+log = logging.getLogger(__name__)
+
+#: Seconds a caller should wait before repeating a request that met an unavailable engine or store.
+RETRY_AFTER_SECONDS = 5
+#: Longest echoed ``input`` of a validation error (characters).
+ECHO_LIMIT = 100
+#: Request fields that may hold personal data: validation errors never echo their values.
+PERSONAL_FIELDS: frozenset[str] = frozenset(
+    {
+        "raw_message",
+        "description",
+        "title",
+        "text",
+        "query",
+        "customer_email",
+        "customer_name",
+        "requesterEmail",
+        "message",
+        "resolution",
+        "resolved_by",
+        "filters",
+        "payloads",
+    }
+)
+
+# More specific classes first: the first isinstance match wins.
+_STATUS: tuple[tuple[type[TriageError], int], ...] = (
+    (WorkflowFailedError, 502),
+    (WorkflowTimeoutError, 504),
+    (EngineUnavailableError, 503),
+    (TimeBudgetExceededError, 413),
+    (ClientGoneError, 499),  # nginx's "client closed request": nobody reads it, but the access log tells
+    (InvalidInputError, 400),
+    (NotFoundError, 404),
+    (StoreUnavailableError, 503),
+    (ConfigurationError, 500),
+)
+_RETRYABLE = (EngineUnavailableError, StoreUnavailableError)
+
+
+_ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["detail"],
+    "properties": {
+        "detail": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
 }
+_RETRY_AFTER_HEADER = {"Retry-After": {"description": "Seconds to wait before repeating the request", "schema": {"type": "integer"}}}
+
+
+def error_response(description: str, retry_after: bool = False) -> dict[str, Any]:
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+    if retry_after:
+        response["headers"] = _RETRY_AFTER_HEADER
+    return response
+
+
+#: Responses every authenticated route may give, for the OpenAPI schema (``responses=`` of a router).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: error_response("Bad input (`invalid_input`, `invalid_body`, ...)"),
+    401: error_response("No, unknown or revoked API key (`unauthenticated`)"),
+    403: error_response("The key may not do this (`forbidden`)"),
+    500: error_response("Unexpected error (`internal_error`); the request id identifies it in the logs"),
+    503: error_response("The workflow engine or a store is unavailable (`engine_unavailable`, `store_unavailable`); retry later", retry_after=True),
+}
+
+
+def _status_of(exc: TriageError) -> int:
+    return next((status for kind, status in _STATUS if isinstance(exc, kind)), 500)
+
+
+def _json_safe(value: str) -> str:
+    """Text that can be encoded as UTF-8: a lone surrogate becomes U+FFFD."""
+    return value.encode("utf-8", "replace").decode("utf-8") if not value.isascii() else value
+
+
+def _echo(value: Any) -> Any:
+    """An input value as it may be echoed: scalars as they are, long text cut, containers summarised."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, str):
+        cut = value if len(value) <= ECHO_LIMIT else value[:ECHO_LIMIT] + f"... ({len(value)} characters)"
+        return _json_safe(scrub(cut))
+    if isinstance(value, dict):
+        return f"<object with {len(value)} field(s)>"
+    if isinstance(value, (list, tuple)):
+        return f"<array of {len(value)} item(s)>"
+    return f"<{type(value).__name__}>"
+
+
+def _touches_personal_field(loc: tuple[Any, ...] | list[Any]) -> bool:
+    return any(isinstance(part, str) and part in PERSONAL_FIELDS for part in loc)
+
+
+def safe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """FastAPI's validation errors without personal or large input: ``input`` of a personal field
+    is dropped, other inputs are cut to ``ECHO_LIMIT`` characters, messages are scrubbed, and
+    nothing that cannot be encoded as UTF-8 (a lone surrogate) remains."""
+    safe = []
+    for error in errors:
+        loc = list(error.get("loc", ()))
+        item: dict[str, Any] = {
+            "type": error.get("type", "value_error"),
+            "loc": [_json_safe(part) if isinstance(part, str) else part for part in loc],
+            "msg": _json_safe(scrub(str(error.get("msg", "")))),
+        }
+        if "input" in error and not _touches_personal_field(loc) and error.get("type") != "json_invalid":
+            item["input"] = _echo(error["input"])
+        ctx = error.get("ctx")
+        if isinstance(ctx, dict):
+            item["ctx"] = {key: value if isinstance(value, (int, float)) else _echo(str(value)) for key, value in ctx.items()}
+        safe.append(item)
+    return jsonable_encoder(safe)
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, TriageError)
-        status = 502 if isinstance(exc, WorkflowFailedError) else 504 if isinstance(exc, WorkflowTimeoutError) else next(
-            (code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500
-        )
-        return JSONResponse(status_code=status, content={"detail": {"code": exc.code, "message": str(exc)}})
+        status = _status_of(exc)
+        message = str(exc)
+        if isinstance(exc, StoreUnavailableError):
+            # A store's own error text can carry a query or a filter value: log it, tell the caller less.
+            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, scrub(message))
+            message = "a backing store (vector store or SQL) is unavailable; retry in a few seconds"
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, _RETRYABLE) else None
+        return JSONResponse(status_code=status, content={"detail": {"code": exc.code, "message": _json_safe(message)}}, headers=headers)
 
     async def handle_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -43,5 +174,20 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return await http_exception_handler(request, exc)  # type: ignore[return-value]
 
+    async def handle_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return JSONResponse(status_code=422, content={"detail": safe_validation_errors(list(exc.errors()))})
+
+    async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "")
+        log.error("unexpected %s on %s %s (request %s)", type(exc).__name__, request.method, request.url.path, request_id, exc_info=exc)
+        return JSONResponse(
+            status_code=500,
+            content={"detail": {"code": "internal_error", "message": f"unexpected error; quote request id {request_id!r} to an operator"}},
+            headers={"x-request-id": request_id} if request_id else None,
+        )
+
     app.add_exception_handler(TriageError, handle)
     app.add_exception_handler(StarletteHTTPException, handle_http)
+    app.add_exception_handler(RequestValidationError, handle_validation)
+    app.add_exception_handler(Exception, handle_unexpected)

@@ -1,15 +1,38 @@
-"""Readiness probes for the parts a triage needs: Temporal, a polling worker, the vector store."""
+"""Readiness probes for the parts a triage needs: Temporal, a live worker, the vector store.
+
+A worker is *live* when it reported recently, not merely when Temporal remembers it. Measured on
+the dev server (Temporal 1.32): an idle worker's long poll lasts ~46 s, so a live worker's poller
+``last_access_time`` ages to ~46 s before it is refreshed, and a killed worker stays in the poller
+list for 5 minutes. Poller age alone therefore cannot tell "idle" from "dead" in seconds. Workers
+also send SDK worker heartbeats (``ListWorkers``; every ``worker_heartbeat_interval`` of the
+worker's ``Runtime``, 60 s by default): a worker is live when its last heartbeat is younger than
+twice its own interval plus a margin. Where the server keeps no heartbeats (older servers, or
+heartbeats disabled) the probe falls back to pollers seen within ``POLLER_LIVE_S``.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
-from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.enums.v1 import TaskQueueType, WorkerStatus
 from temporalio.api.taskqueue.v1 import TaskQueue
-from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest, ListWorkersRequest
 from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
+
+__all__ = ["ProbeResult", "probe_temporal", "probe_worker", "probe_vector_store", "POLLER_LIVE_S", "HEARTBEAT_MARGIN_S"]
+
+#: A poller counts as live when it polled within this many seconds (long polls last ~46-60 s).
+POLLER_LIVE_S = 75.0
+#: Slack on top of two heartbeat intervals before a worker counts as gone.
+HEARTBEAT_MARGIN_S = 5.0
+#: Interval assumed for a worker's first heartbeat (it carries no elapsed time yet): the SDK default.
+DEFAULT_HEARTBEAT_INTERVAL_S = 60.0
+_PROBE_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -21,26 +44,74 @@ class ProbeResult:
 
 async def probe_temporal(client: Client) -> ProbeResult:
     try:
-        ok = await client.service_client.check_health()
+        ok = await asyncio.wait_for(client.service_client.check_health(), _PROBE_TIMEOUT_S)
         return ProbeResult("temporal", bool(ok), "serving" if ok else "not serving")
     except Exception as exc:  # any transport error means not ready
-        return ProbeResult("temporal", False, f"unreachable: {exc}")
+        return ProbeResult("temporal", False, f"unreachable: {type(exc).__name__}: {exc}"[:300])
+
+
+def _age_s(moment: datetime, now: datetime) -> float:
+    return (now - moment).total_seconds()
+
+
+async def _heartbeat_verdict(client: Client, settings: Settings, now: datetime) -> ProbeResult | None:
+    """Live workers by their SDK heartbeats, or None when the server keeps none for this queue."""
+    try:
+        response = await asyncio.wait_for(
+            client.workflow_service.list_workers(
+                ListWorkersRequest(namespace=settings.temporal_namespace, page_size=100, query=f"TaskQueue = '{settings.task_queue}'")
+            ),
+            _PROBE_TIMEOUT_S,
+        )
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.UNIMPLEMENTED, RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.PERMISSION_DENIED):
+            return None  # an older server, or heartbeats off: use pollers
+        raise
+    beats = [info.worker_heartbeat for info in response.workers_info if info.worker_heartbeat.task_queue == settings.task_queue]
+    if not beats:
+        return None
+    live, stale = [], []
+    for beat in beats:
+        interval = beat.elapsed_since_last_heartbeat.ToTimedelta() if beat.HasField("elapsed_since_last_heartbeat") else timedelta(0)
+        interval_s = interval.total_seconds() or DEFAULT_HEARTBEAT_INTERVAL_S
+        age = _age_s(beat.heartbeat_time.ToDatetime(tzinfo=timezone.utc), now)
+        running = beat.status == WorkerStatus.WORKER_STATUS_RUNNING
+        (live if running and age <= 2 * interval_s + HEARTBEAT_MARGIN_S else stale).append((beat.worker_identity, age, interval_s, running))
+    if live:
+        return ProbeResult("worker", True, f"{len(live)} live worker(s) on {settings.task_queue!r} (heartbeat {min(a for _, a, _, _ in live):.0f} s ago)")
+    newest = min(stale, key=lambda item: item[1])
+    state = "heartbeat" if newest[3] else "shut down, last heartbeat"
+    return ProbeResult(
+        "worker", False, f"no live worker on {settings.task_queue!r}: newest {state} {newest[1]:.0f} s ago (every {newest[2]:.0f} s expected)"
+    )
+
+
+async def _poller_verdict(client: Client, settings: Settings, now: datetime) -> ProbeResult:
+    ages: list[float] = []
+    for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
+        response = await asyncio.wait_for(
+            client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(namespace=settings.temporal_namespace, task_queue=TaskQueue(name=settings.task_queue), task_queue_type=kind)
+            ),
+            _PROBE_TIMEOUT_S,
+        )
+        ages += [_age_s(p.last_access_time.ToDatetime(tzinfo=timezone.utc), now) for p in response.pollers]
+    live = [age for age in ages if age <= POLLER_LIVE_S]
+    if live:
+        return ProbeResult("worker", True, f"{len(live)} poller(s) on {settings.task_queue!r} seen within {POLLER_LIVE_S:.0f} s")
+    if ages:
+        return ProbeResult("worker", False, f"no live poller on {settings.task_queue!r}: last poll {min(ages):.0f} s ago")
+    return ProbeResult("worker", False, f"no worker polls {settings.task_queue!r}")
 
 
 async def probe_worker(client: Client, settings: Settings) -> ProbeResult:
-    """A worker must be polling the task queue, or every triage would wait forever."""
+    """A live worker must serve the task queue, or every triage would wait until its timeout."""
+    now = datetime.now(timezone.utc)
     try:
-        response = await client.workflow_service.describe_task_queue(
-            DescribeTaskQueueRequest(
-                namespace=settings.temporal_namespace,
-                task_queue=TaskQueue(name=settings.task_queue),
-                task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-            )
-        )
-        pollers = len(response.pollers)
-        return ProbeResult("worker", pollers > 0, f"{pollers} poller(s) on {settings.task_queue!r}")
+        verdict = await _heartbeat_verdict(client, settings, now)
+        return verdict if verdict is not None else await _poller_verdict(client, settings, now)
     except Exception as exc:
-        return ProbeResult("worker", False, f"cannot describe task queue: {exc}")
+        return ProbeResult("worker", False, f"cannot ask Temporal about workers: {type(exc).__name__}: {exc}"[:300])
 
 
 def probe_vector_store(settings: Settings) -> ProbeResult:
@@ -50,8 +121,8 @@ def probe_vector_store(settings: Settings) -> ProbeResult:
 
             open_chroma_client("http", host=settings.chroma_host, port=settings.chroma_port).heartbeat()
             return ProbeResult("vector_store", True, f"chroma server {settings.chroma_host}:{settings.chroma_port}")
-        except Exception as exc:
-            return ProbeResult("vector_store", False, f"chroma server unreachable: {exc}")
+        except Exception:
+            return ProbeResult("vector_store", False, f"chroma server {settings.chroma_host}:{settings.chroma_port} unreachable")
     # Embedded mode: the store belongs to the worker process; check its files are there.
     sqlite = settings.chroma_path / "chroma.sqlite3"
     if sqlite.is_file():

@@ -57,3 +57,9 @@ class EngineUnavailableError(TriageError):
     """Temporal cannot be reached; runs already started survive, so the caller may simply ask again."""
 
     code = "engine_unavailable"
+
+
+class TimeBudgetExceededError(InvalidInputError):
+    """A request needed more than its time budget (``TRIAGE_REQUEST_TIME_BUDGET_S``); send less at once."""
+
+    code = "time_budget_exceeded"

@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     )
     redaction_ttl_hours: int = Field(24, ge=1, le=24 * 30, description="How long a redaction mapping can be re-hydrated.")
     max_text_chars: int = Field(1_048_576, ge=1000, description="Longest text the entity and redaction endpoints accept.")
+    worker_heartbeat_interval_s: float = Field(
+        5.0, gt=0, le=300, description="How often a worker sends its SDK heartbeat to Temporal; /health/ready calls it gone after two missed."
+    )
+    request_time_budget_s: float = Field(
+        30.0, gt=0, le=600, description="Longest an entity/redaction request may compute before it is stopped (413 time_budget_exceeded)."
+    )
     database_url: str = Field("", description="SQLAlchemy URL; empty: SQLite file in the state directory.")
 
     # Routing thresholds (seed 002: auto_resolve >= 0.7, agent_assist >= 0.5, else escalate)

@@ -16,12 +16,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
 
 from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, QueriesDep
+from api.errors import ERROR_RESPONSES, error_response
+from api.routing import JsonCheckingRoute
 from api.routers.tickets import run_triage
 from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult, slug
 from core.errors import TriageError
 from tools.retrieval.tickets import load_ticket
 
-router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"])
+router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 
 
 class AiTriageRequest(BaseModel):
@@ -101,7 +103,11 @@ async def _request_for_known_ticket(queries: QueriesDep, tenant: str, ticket_id:
     "/triage",
     response_model=AiTriageResponse,
     summary="Triage a ticket (ITSM shape)",
-    responses={404: {"description": "Unknown ticketId"}, 502: {"description": "The triage workflow failed"}},
+    responses={
+        404: error_response("Unknown ticketId (`ticket_not_found`)"),
+        502: error_response("The triage workflow failed (`workflow_failed`)"),
+        504: error_response("The triage is still running (`workflow_timeout`); repeat the request for its result"),
+    },
 )
 async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, queries: QueriesDep) -> AiTriageResponse:
     """Intent, priority (P1..P5, SLA minutes), entities, similar resolved tickets, routing and token

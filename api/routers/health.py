@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep, TemporalDep
 from api.readiness import probe_temporal, probe_vector_store, probe_worker
@@ -22,6 +22,7 @@ class HealthStatus(BaseModel):
     version: str
     timestamp: str
     checks: dict[str, dict[str, object]] | None = None
+    missing: list[str] | None = Field(None, description="Parts that are not ready: temporal, worker, vector_store")
 
 
 def _now() -> str:
@@ -45,6 +46,8 @@ async def live() -> HealthStatus:
     responses={503: {"model": HealthStatus, "description": "A dependency is down; see checks"}},
 )
 async def ready(client: TemporalDep, settings: SettingsDep) -> JSONResponse:
+    """200 when Temporal serves, a live worker serves the task queue (recent heartbeat or poll) and
+    the vector store is there; else 503 naming the ``missing`` parts, each check with its detail."""
     temporal, worker = await asyncio.gather(probe_temporal(client), probe_worker(client, settings))
     probes = [temporal, worker, probe_vector_store(settings)]
     ok = all(p.ok for p in probes)
@@ -53,5 +56,6 @@ async def ready(client: TemporalDep, settings: SettingsDep) -> JSONResponse:
         version=VERSION,
         timestamp=_now(),
         checks={p.name: {"ok": p.ok, "detail": p.detail} for p in probes},
+        missing=None if ok else [p.name for p in probes if not p.ok],
     )
-    return JSONResponse(status_code=200 if ok else 503, content=body.model_dump())
+    return JSONResponse(status_code=200 if ok else 503, content=body.model_dump(exclude_none=True))

@@ -2,29 +2,50 @@
 
 These run in the API process on its read-only services (tools/queries.py): they are pure, read-only tools with no
 business state to make durable, and a round trip through a workflow would only add latency.
+
+Cost is linear in the text (about 5-16 ms per 1,000 characters, docs/entities.md); each request has
+``TRIAGE_REQUEST_TIME_BUDGET_S`` to finish (413 ``time_budget_exceeded`` otherwise) and stops within
+one 20k-character window when its client disconnects.
+
+Re-hydration puts personal data back in clear: only roles that may see it (``api.auth.PERSONAL_DATA_ROLES``)
+may call it, and every attempt is an audit event (``tools/pii/audit.py``). The API writes that
+append-only audit row itself, next to the redaction mappings it already writes for ``/redact``:
+an audit record must exist before the clear text leaves, which a workflow started after the
+fact could not promise.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import SettingsDep, TenantDep, QueriesDep, VaultDep
+from api.auth import require_personal_data_role
+from api.budget import run_with_budget
+from api.deps import AuditDep, PrincipalDep, SettingsDep, TenantDep, QueriesDep, VaultDep
+from api.errors import ERROR_RESPONSES, error_response
+from api.routing import JsonCheckingRoute
 from core.contracts import Entity
 from tools.classification.language import detect_language
-from core.errors import InvalidInputError
+from core.errors import InvalidInputError, NotFoundError
 from tools.pii import PERSONAL_TYPES, rehydrate
+from tools.pii.entities import ExtractionStopped
 
-router = APIRouter(prefix="/v1/ai", tags=["entities and personal data"])
+router = APIRouter(prefix="/v1/ai", tags=["entities and personal data"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
+_FREE_TEXT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    413: error_response("The text needed more than TRIAGE_REQUEST_TIME_BUDGET_S (`time_budget_exceeded`): send it in parts"),
+    499: error_response("The client closed the connection; the work was stopped"),
+}
 
 Language = Literal["en", "pl"]
 
 
 class EntitiesRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(description="Ticket or message text (up to TRIAGE_MAX_TEXT_CHARS characters).")
     language: Language | None = Field(None, description="Skip detection when known.")
     types: list[str] | None = Field(None, description="Only these entity types (e.g. ['pesel', 'iban']).")
@@ -38,6 +59,8 @@ class EntitiesResponse(BaseModel):
 
 
 class RedactRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     text: str
     language: Language | None = None
     types: list[str] | None = Field(None, description=f"Types to replace; default: {', '.join(sorted(PERSONAL_TYPES))}.")
@@ -52,6 +75,8 @@ class RedactResponse(BaseModel):
 
 
 class RehydrateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     mapping_id: str = Field(min_length=1, max_length=64)
     text: str = Field(description="Text holding placeholders such as <PESEL_1>, e.g. an LLM draft.")
 
@@ -76,15 +101,21 @@ def _checked_types(types: list[str] | None, known: set[str]) -> list[str] | None
     return types
 
 
-@router.post("/entities", response_model=EntitiesResponse, summary="Extract entities from text")
-async def extract_entities(body: EntitiesRequest, queries: QueriesDep, settings: SettingsDep) -> EntitiesResponse:
+@router.post("/entities", response_model=EntitiesResponse, summary="Extract entities from text", responses=_FREE_TEXT_RESPONSES)
+async def extract_entities(body: EntitiesRequest, queries: QueriesDep, settings: SettingsDep, request: Request) -> EntitiesResponse:
     """22+ entity types (email, phone, IBAN, PESEL, NIP, REGON, hostnames, error codes, ...) with
     confidence, start/end offsets and, for checksummed identifiers, ``valid``."""
     text = _checked_text(body.text, settings.max_text_chars)
     types = _checked_types(body.types, queries.entity_extractor.entity_types)
     started = time.perf_counter()
     language = body.language or detect_language(text[:5000])
-    found = await asyncio.to_thread(queries.entity_extractor.extract, text, language)
+    found = await run_with_budget(
+        request,
+        settings.request_time_budget_s,
+        lambda should_stop: queries.entity_extractor.extract(text, language, should_stop=should_stop),
+        ExtractionStopped,
+        f"entity extraction of {len(text)} characters",
+    )
     entities = [
         Entity(type=e.type, value=e.value, confidence=e.confidence, position=e.start, end=e.end, valid=e.valid)
         for e in found
@@ -95,15 +126,24 @@ async def extract_entities(body: EntitiesRequest, queries: QueriesDep, settings:
     )
 
 
-@router.post("/redact", response_model=RedactResponse, summary="Replace personal data with typed placeholders")
-async def redact(body: RedactRequest, queries: QueriesDep, vault: VaultDep, settings: SettingsDep, tenant: TenantDep) -> RedactResponse:
+@router.post("/redact", response_model=RedactResponse, summary="Replace personal data with typed placeholders", responses=_FREE_TEXT_RESPONSES)
+async def redact(
+    body: RedactRequest, queries: QueriesDep, vault: VaultDep, settings: SettingsDep, tenant: TenantDep, request: Request
+) -> RedactResponse:
     """Placeholders are stable within the text (``<EMAIL_1>`` is the same address everywhere) and
     the mapping is kept, encrypted, for TRIAGE_REDACTION_TTL_HOURS so a reply can be re-hydrated."""
     text = _checked_text(body.text, settings.max_text_chars)
     redactor = queries.redactor
     types = _checked_types(body.types, redactor.entity_types)
     started = time.perf_counter()
-    result = await asyncio.to_thread(redactor.redact, text, body.language, types)
+    found = await run_with_budget(
+        request,
+        settings.request_time_budget_s,
+        lambda should_stop: queries.entity_extractor.extract(text, body.language, should_stop=should_stop),
+        ExtractionStopped,
+        f"redaction of {len(text)} characters",
+    )
+    result = await asyncio.to_thread(redactor.redact_found, text, found, types)
     mapping_id = await asyncio.to_thread(vault.put, tenant, result.mapping) if result.mapping else None
     return RedactResponse(
         redacted_text=result.text,
@@ -114,9 +154,39 @@ async def redact(body: RedactRequest, queries: QueriesDep, vault: VaultDep, sett
     )
 
 
-@router.post("/rehydrate", response_model=RehydrateResponse, summary="Put the original values back into a text")
-async def rehydrate_text(body: RehydrateRequest, vault: VaultDep, tenant: TenantDep) -> RehydrateResponse:
-    """404 ``mapping_not_found`` when the id is unknown for this tenant or has expired."""
-    mapping = await asyncio.to_thread(vault.get, tenant, body.mapping_id)
-    replaced = sum(body.text.count(placeholder) for placeholder in mapping)
-    return RehydrateResponse(text=rehydrate(body.text, mapping), replaced=replaced)
+@router.post(
+    "/rehydrate",
+    response_model=RehydrateResponse,
+    summary="Put the original values back into a text (agent and admin keys; audited)",
+    responses={404: error_response("Unknown or expired mapping (`mapping_not_found`)")},
+)
+async def rehydrate_text(
+    body: RehydrateRequest, vault: VaultDep, audit: AuditDep, tenant: TenantDep, principal: PrincipalDep, settings: SettingsDep, request: Request
+) -> RehydrateResponse:
+    """Only keys whose role may see personal data (``agent``, ``admin``; not ``service``: 403
+    ``forbidden``). Every attempt is recorded in the ``rehydration_audit`` table (key, user, role,
+    tenant, mapping id, outcome, count; never the values) before the text is returned; 404
+    ``mapping_not_found`` when the id is unknown for this tenant or has expired."""
+    require_personal_data_role(principal)
+    text = _checked_text(body.text, settings.max_text_chars)
+
+    def audited(outcome: str, replaced: int) -> None:
+        audit.record(
+            tenant_id=tenant,
+            key_id=principal.key_id,
+            user_id=principal.user_id,
+            role=principal.role,
+            mapping_id=body.mapping_id,
+            outcome=outcome,  # type: ignore[arg-type]
+            replaced=replaced,
+            request_id=getattr(request.state, "request_id", None),
+        )
+
+    try:
+        mapping = await asyncio.to_thread(vault.get, tenant, body.mapping_id)
+    except NotFoundError:
+        await asyncio.to_thread(audited, "not_found", 0)
+        raise
+    replaced = sum(text.count(placeholder) for placeholder in mapping)
+    await asyncio.to_thread(audited, "rehydrated", replaced)
+    return RehydrateResponse(text=rehydrate(text, mapping), replaced=replaced)

@@ -9,20 +9,67 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, StringConstraints, ValidatorFunctionWrapHandler, field_validator
+from pydantic_core import PydanticCustomError
 
 from api.deps import TenantDep, QueriesDep
+from api.errors import ERROR_RESPONSES, error_response
+
+_UNKNOWN_TICKET = {404: error_response("Unknown ticket for this tenant (`ticket_not_found`)")}
+from api.routing import JsonCheckingRoute
 from tools.retrieval import SearchHit
 from tools.retrieval.lexical import tokenize
 from tools.retrieval.tickets import load_ticket, resolution_fields
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 
 _INTERNAL_KEYS = {"content_hash", "tenant_id", "chunk_index", "doc_id"}
-FilterValue = str | int | float | bool | list[str | int | float | bool]
+
+# Filters are flat metadata equality (a list: any of), checked here so that nothing a store would
+# read as an operator ($or, $contains...) or refuse (empty or mixed lists) ever reaches it.
+MAX_FILTERS = 20
+MAX_FILTER_VALUES = 100
+FILTER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
+_FILTER_NAME = re.compile(FILTER_NAME_PATTERN)
+FilterName = Annotated[str, StringConstraints(pattern=FILTER_NAME_PATTERN)]
+FilterText = Annotated[StrictStr, StringConstraints(max_length=500)]
+FilterValue = (
+    FilterText
+    | StrictBool
+    | StrictInt
+    | Annotated[float, Field(allow_inf_nan=False)]
+    | Annotated[list[FilterText], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+    | Annotated[list[StrictInt], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+    | Annotated[list[StrictBool], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+)
+
+
+def _filter_problem(name: Any, value: Any) -> str | None:
+    """Why one filter is not a flat equality filter, or None."""
+    if not isinstance(name, str) or not _FILTER_NAME.match(name):
+        return "names are metadata fields ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters); operators such as $or, $and, $contains are not supported"
+    if name == "tenant_id":
+        return "the tenant comes from your API key (or X-Tenant-ID for admin/service keys), not from a filter"
+    if isinstance(value, dict):
+        return "values are a string, number, boolean or a list of one of them; operator objects such as {\"$contains\": ...} are not supported"
+    if isinstance(value, list):
+        if not value:
+            return "an empty list matches nothing; leave the filter out or give at least one value"
+        if len(value) > MAX_FILTER_VALUES:
+            return f"at most {MAX_FILTER_VALUES} values"
+        kinds = {type(item) for item in value}
+        if len(kinds) > 1:
+            return "a list holds values of one type (all strings, all integers or all booleans)"
+        if not kinds <= {str, int, bool}:
+            return "list values are strings, integers or booleans"
+    elif value is None:
+        return "null is not a filter value"
+    elif isinstance(value, float) and value != value:
+        return "NaN is not a filter value"
+    return None
 
 
 class SemanticSearchRequest(BaseModel):
@@ -32,10 +79,28 @@ class SemanticSearchRequest(BaseModel):
     collection: Literal["tickets", "knowledge_base", "runbooks"]
     limit: int = Field(10, ge=1, le=100)
     threshold: float = Field(0.5, ge=0, le=1, description="Minimum score (0..1) of the chosen mode.")
-    filters: dict[str, FilterValue] | None = Field(None, description='Metadata equality filters, e.g. {"status": "resolved"}; a list means any of.')
+    filters: dict[FilterName, FilterValue] | None = Field(
+        None,
+        max_length=MAX_FILTERS,
+        description='Metadata equality filters, e.g. {"status": "resolved"}; a non-empty list of one type means any of. '
+        "No operators ($or, $contains...), no nested objects; the tenant comes from the API key.",
+    )
     mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="hybrid: dense + BM25 by reciprocal rank fusion (1.0 = first in both, 0.5 = first in one); dense: cosine; lexical: BM25 relative to the best."
     )
+
+    @field_validator("filters", mode="wrap")
+    @classmethod
+    def _flat_filters(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """One clear 422 naming the filter, instead of a union's list of near misses."""
+        if isinstance(value, dict):
+            if len(value) > MAX_FILTERS:
+                raise PydanticCustomError("invalid_filter", "at most {limit} filters", {"limit": MAX_FILTERS})
+            for name, item in value.items():
+                problem = _filter_problem(name, item)
+                if problem:
+                    raise PydanticCustomError("invalid_filter", "filter '{filter}': {problem}", {"filter": str(name)[:64], "problem": problem})
+        return handler(value)
 
 
 class SearchResult(BaseModel):
@@ -53,6 +118,8 @@ class SemanticSearchResponse(BaseModel):
 
 
 class SimilarTicketsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     ticketId: str = Field(min_length=1, max_length=128)
     limit: int = Field(5, ge=1, le=20)
     status: Literal["resolved", "open", "in_progress", "all"] = "resolved"
@@ -76,11 +143,15 @@ class SimilarTicketsResponse(BaseModel):
 
 
 class SuggestArticlesInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     ticketId: str = Field(min_length=1, max_length=128)
 
 
 class SuggestArticlesRequest(BaseModel):
     """tRPC envelope of seed 004: ``{"json": {"ticketId": ...}}`` (suggestArticles, findSimilarTickets)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     json_: SuggestArticlesInput = Field(alias="json")
 
@@ -135,7 +206,7 @@ async def _similar_hits(queries: QueriesDep, tenant: str, ticket_id: str, limit:
     return text, [hit for hit in _best_per_document(hits) if hit.doc_id != ticket_id][:limit]
 
 
-@router.post("/v1/ai/similar-tickets", response_model=SimilarTicketsResponse, summary="Tickets similar to a given one")
+@router.post("/v1/ai/similar-tickets", response_model=SimilarTicketsResponse, summary="Tickets similar to a given one", responses=_UNKNOWN_TICKET)
 async def similar_tickets(body: SimilarTicketsRequest, queries: QueriesDep, tenant: TenantDep) -> SimilarTicketsResponse:
     """The ticket's indexed title and description are searched against the tenant's other
     tickets; resolved ones carry their resolution for reuse. 404 ``ticket_not_found`` for a
@@ -167,7 +238,7 @@ def _reason(ticket_text: str, hit: SearchHit) -> str:
     return f"Describes a closely related problem in '{section}'"
 
 
-@router.post("/api/trpc/ai.suggestArticles", summary="Knowledge-base articles for a ticket (seed 004)")
+@router.post("/api/trpc/ai.suggestArticles", summary="Knowledge-base articles for a ticket (seed 004)", responses=_UNKNOWN_TICKET)
 async def suggest_articles(body: SuggestArticlesRequest, queries: QueriesDep, tenant: TenantDep) -> dict[str, Any]:
     """Published articles only, best first, each with a relevance (0..1) and a one-line reason."""
     ticket_text = await asyncio.to_thread(_ticket_text, queries, body.json_.ticketId, tenant)
@@ -188,7 +259,7 @@ async def suggest_articles(body: SuggestArticlesRequest, queries: QueriesDep, te
     return {"result": {"data": {"json": {"suggestions": suggestions}}}}
 
 
-@router.post("/api/trpc/ai.findSimilarTickets", summary="Related tickets for context (seed 004)")
+@router.post("/api/trpc/ai.findSimilarTickets", summary="Related tickets for context (seed 004)", responses=_UNKNOWN_TICKET)
 async def find_similar_tickets(body: SuggestArticlesRequest, queries: QueriesDep, tenant: TenantDep) -> dict[str, Any]:
     """Up to 5 of the tenant's tickets (any status) most like this one, each with a one-line reason."""
     text, hits = await _similar_hits(queries, tenant, body.json_.ticketId, 5, None)

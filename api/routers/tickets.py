@@ -13,13 +13,16 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import SettingsDep, TemporalDep, TenantDep
+from api.engine import temporal_calls
+from api.errors import ERROR_RESPONSES, error_response
+from api.routing import JsonCheckingRoute
 from core.contracts import ProcessResponse, TicketChange, TicketInput, TicketState, TriageRequest, TriageResult, to_ticket_output
 from core.errors import InvalidInputError, NotFoundError, WorkflowFailedError, WorkflowTimeoutError
 from workflows import TriageWorkflow, triage_workflow_id
 from workflows.ids import escape_id_part, tenant_workflow_prefix
 from workflows.tickets import TicketUpdateWorkflow
 
-router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 
 
 async def start_or_join_triage(client: TemporalDep, request: TriageRequest, task_queue: str) -> WorkflowHandle:
@@ -30,15 +33,16 @@ async def start_or_join_triage(client: TemporalDep, request: TriageRequest, task
     """
     workflow_id = triage_workflow_id(request.tenant_id, request.ticket_id)
     try:
-        return await client.start_workflow(
-            TriageWorkflow.run,
-            request,
-            id=workflow_id,
-            task_queue=task_queue,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            static_summary=f"Triage {request.ticket_id}",
-        )
+        with temporal_calls(f"starting the triage of {request.ticket_id}"):
+            return await client.start_workflow(
+                TriageWorkflow.run,
+                request,
+                id=workflow_id,
+                task_queue=task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                static_summary=f"Triage {request.ticket_id}",
+            )
     except WorkflowAlreadyStartedError:
         return client.get_workflow_handle(workflow_id, result_type=TriageResult)
 
@@ -49,7 +53,8 @@ async def run_triage(client: TemporalDep, request: TriageRequest, settings: Sett
     waiting loses nothing."""
     handle = await start_or_join_triage(client, request, settings.task_queue)
     try:
-        return await asyncio.wait_for(handle.result(), timeout=settings.workflow_result_timeout_s)
+        with temporal_calls(f"waiting for the triage of {request.ticket_id} (workflow {handle.id})"):
+            return await asyncio.wait_for(handle.result(), timeout=settings.workflow_result_timeout_s)
     except asyncio.TimeoutError as exc:
         raise WorkflowTimeoutError(
             f"triage of {request.ticket_id} is still running (workflow {handle.id}); repeat the request to get its result"
@@ -62,7 +67,10 @@ async def run_triage(client: TemporalDep, request: TriageRequest, settings: Sett
     "/process",
     response_model=ProcessResponse,
     summary="Process a support ticket",
-    responses={502: {"description": "The triage workflow failed"}, 504: {"description": "The triage is still running"}},
+    responses={
+        502: error_response("The triage workflow failed (`workflow_failed`)"),
+        504: error_response("The triage is still running (`workflow_timeout`); repeat the request for its result"),
+    },
 )
 async def process_ticket(
     ticket: TicketInput, client: TemporalDep, settings: SettingsDep, tenant: TenantDep
@@ -101,7 +109,8 @@ async def processing_metrics(client: TemporalDep, tenant: TenantDep) -> Processi
     base = f"WorkflowType = 'TriageWorkflow' AND WorkflowId STARTS_WITH '{prefix}'"
 
     async def count(extra: str = "") -> int:
-        return (await client.count_workflows(base + extra)).count
+        with temporal_calls("counting triage runs"):
+            return (await client.count_workflows(base + extra)).count
 
     total, completed, running, failed = await asyncio.gather(
         count(),
@@ -127,7 +136,11 @@ class TicketUpdate(BaseModel):
     "/{ticket_id}",
     response_model=TicketState,
     summary="Update a ticket's status and resolution",
-    responses={404: {"description": "Unknown ticket"}, 502: {"description": "The update workflow failed"}},
+    responses={
+        404: error_response("Unknown ticket (`ticket_not_found`)"),
+        502: error_response("The update workflow failed (`workflow_failed`)"),
+        504: error_response("The update is still running (`workflow_timeout`)"),
+    },
 )
 async def update_ticket(ticket_id: str, update: TicketUpdate, client: TemporalDep, settings: SettingsDep, tenant: TenantDep) -> TicketState:
     """Re-indexes the ticket in the ``tickets`` collection (redacted) through a ``TicketUpdateWorkflow``
@@ -146,12 +159,13 @@ async def update_ticket(ticket_id: str, update: TicketUpdate, client: TemporalDe
     )
     workflow_id = f"{tenant_workflow_prefix('ticket-update', tenant)}{escape_id_part(ticket_id)}-{uuid.uuid4().hex[:12]}"
     try:
-        state = await asyncio.wait_for(
-            client.execute_workflow(
-                TicketUpdateWorkflow.run, change, id=workflow_id, task_queue=settings.task_queue, static_summary=f"Update {ticket_id}"
-            ),
-            timeout=settings.workflow_result_timeout_s,
-        )
+        with temporal_calls(f"updating ticket {ticket_id}"):
+            state = await asyncio.wait_for(
+                client.execute_workflow(
+                    TicketUpdateWorkflow.run, change, id=workflow_id, task_queue=settings.task_queue, static_summary=f"Update {ticket_id}"
+                ),
+                timeout=settings.workflow_result_timeout_s,
+            )
     except asyncio.TimeoutError as exc:
         raise WorkflowTimeoutError(f"the update of {ticket_id} is still running (workflow {workflow_id})") from exc
     except WorkflowFailureError as exc:

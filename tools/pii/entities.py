@@ -69,6 +69,10 @@ DEFAULT_ID_PATTERNS = {
 }
 
 
+class ExtractionStopped(Exception):
+    """Raised between windows when the caller's ``should_stop`` says so (time budget spent, client gone)."""
+
+
 @dataclass(frozen=True)
 class ExtractedEntity:
     type: str
@@ -90,12 +94,22 @@ def _resolve_overlaps(found: list[ExtractedEntity]) -> list[ExtractedEntity]:
     Length beats a small confidence edge so that a PESEL-shaped run inside an IBAN, or "oracle"
     inside ``/etc/oracle/listener.ora``, yields to the span that contains it; NER comes after
     patterns because the small tagger happily swallows "konto PL61..." as one organisation.
+
+    Kept spans never overlap, so they stay sorted by start and a candidate only has to be compared
+    with its two neighbours (binary search): O(n log n), where comparing each candidate with every
+    kept span was quadratic (a 300 KB text with 11k entities spent 18 s here).
     """
+    starts: list[int] = []
     kept: list[ExtractedEntity] = []
     ranked = sorted(found, key=lambda e: (e.confidence < 0.5, e.type in _NER_TYPES, -(e.end - e.start), -e.confidence, e.start))
     for entity in ranked:
-        if all(entity.end <= other.start or entity.start >= other.end for other in kept):
-            kept.append(entity)
+        index = bisect.bisect_left(starts, entity.start)
+        if index > 0 and kept[index - 1].end > entity.start:
+            continue
+        if index < len(kept) and kept[index].start < entity.end:
+            continue
+        starts.insert(index, entity.start)
+        kept.insert(index, entity)
     return sorted(kept, key=lambda e: (e.start, e.end))
 
 
@@ -239,14 +253,25 @@ class EntityExtractor:
         """Every type name this extractor can return (``email``, ``pesel``, ``hostname``...)."""
         return set(self._entity_types)
 
-    def extract(self, text: str, language: str | None = None) -> list[ExtractedEntity]:
-        """Entities sorted by position; long texts are analysed in overlapping windows."""
+    def extract(self, text: str, language: str | None = None, should_stop: Callable[[], bool] | None = None) -> list[ExtractedEntity]:
+        """Entities sorted by position; long texts are analysed in overlapping windows.
+
+        Args:
+            text: the text to analyse.
+            language: ``en`` or ``pl``; detected when not given.
+            should_stop: asked before each window (``WINDOW_CHARS`` characters, well under a second
+                of work); when it answers True the extraction raises :class:`ExtractionStopped`.
+                A thread cannot be killed, so this is how a time budget or a client that went away
+                ends the work.
+        """
         if not text.strip():
             return []
         language = language if language in LANGUAGES else detect_language(text[:5000])
         analyzer = self._analyzer if len(text) <= NER_MAX_CHARS else self._bulk_analyzer
         found: dict[tuple[int, int, str], ExtractedEntity] = {}
         for offset in range(0, len(text), WINDOW_CHARS - WINDOW_OVERLAP):
+            if should_stop is not None and should_stop():
+                raise ExtractionStopped(f"stopped after {offset} of {len(text)} characters")
             window = text[offset : offset + WINDOW_CHARS]
             for result in analyzer.analyze(text=window, language=language, score_threshold=0.0):
                 start, end = offset + result.start, offset + result.end
