@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -160,7 +161,7 @@ async def wait_http(url: str, timeout: float = 180.0) -> float:
     raise TimeoutError(url)
 
 
-async def main(runs: int, concurrency: int, rounds: int) -> None:
+async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = None) -> None:
     root = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     print("in-process graph...", file=sys.stderr)
     local, per_node = await in_process(Settings(state_dir=root / "inprocess", task_queue="bench-inprocess"), runs)
@@ -221,6 +222,14 @@ async def main(runs: int, concurrency: int, rounds: int) -> None:
                     response.raise_for_status()
 
                 await asyncio.gather(*(post(i) for i in range(concurrency)))  # warm-up round
+                spy = None
+                if profile is not None:  # collapsed stacks of the worker during the measured rounds
+                    spy = subprocess.Popen(
+                        [str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(worker.process.pid), "--format", "raw",
+                         "--output", str(profile), "--threads", "--nonblocking", "--rate", "200"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    )
+                    await asyncio.sleep(1.0)
                 before = {name: cpu_seconds(pid) for name, pid in pids.items()}
                 rates = []
                 for _ in range(rounds):
@@ -228,6 +237,9 @@ async def main(runs: int, concurrency: int, rounds: int) -> None:
                     await asyncio.gather(*(post(i) for i in range(concurrency)))
                     rates.append(concurrency / (time.perf_counter() - start))
                 after = {name: cpu_seconds(pid) for name, pid in pids.items()}
+                if spy is not None:
+                    spy.send_signal(signal.SIGINT)
+                    spy.wait(timeout=30)
             memory = {name: rss_mb(pid) for name, pid in (("api", api.pid), ("worker", worker.process.pid))}
         finally:
             api.terminate()
@@ -268,5 +280,6 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=20, help="sequential runs per path (default 20)")
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent tickets per throughput round (default 20)")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds after a warm-up round (default 3)")
+    parser.add_argument("--profile", type=Path, help="write the worker's collapsed stacks during the rounds here (needs py-spy)")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.concurrency, args.rounds))
+    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile))
