@@ -29,12 +29,16 @@ from workflows.client import connect_temporal
 log = logging.getLogger("triage.worker")
 
 
-def make_plugin() -> LangGraphPlugin:
+def make_plugin(settings: Settings) -> LangGraphPlugin:
     """The LangGraph plugin with every graph this worker serves."""
     return LangGraphPlugin(
-        graphs={TRIAGE_GRAPH: make_triage_graph()},
+        graphs={TRIAGE_GRAPH: make_triage_graph(heartbeat_timeout(settings))},
         default_activity_options={"start_to_close_timeout": timedelta(seconds=60)},
     )
+
+
+def heartbeat_timeout(settings: Settings) -> timedelta | None:
+    return timedelta(seconds=settings.activity_heartbeat_timeout_s) if settings.activity_heartbeat_timeout_s > 0 else None
 
 
 def seed_knowledge_base(toolkit: TriageToolkit) -> None:
@@ -65,7 +69,7 @@ def make_worker(client: Client, settings: Settings, task_queue: str | None = Non
         task_queue=task_queue or settings.task_queue,
         workflows=[TriageWorkflow, TicketUpdateWorkflow],
         activities=[update_ticket],
-        plugins=[make_plugin()],
+        plugins=[make_plugin(settings)],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,
     )

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     default_tenant: str = Field("demo", description="Tenant of the dev key and of CLI ingest/search without --tenant.")
     api_key_cache_seconds: float = Field(30.0, ge=0, le=3600, description="How long a verified API key is trusted in process.")
     workflow_result_timeout_s: float = Field(60.0, gt=0)
+    activity_heartbeat_timeout_s: float = Field(
+        5.0, ge=0, description="A node whose worker stops heartbeating this long is retried on another worker; 0: no heartbeat timeout."
+    )
 
     # Payload encryption (Temporal history holds no clear PII). JSON map key id -> base64 AES key, and the
     # id new payloads use. Empty: a key generated once into ``{state_dir}/payload-keys.json`` (embedded default).

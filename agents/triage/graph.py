@@ -14,6 +14,7 @@ all three nodes' work together.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import Any, Callable
 
@@ -48,23 +49,30 @@ def _summary(node: str) -> Callable[[tuple[Any, ...], dict[str, Any]], str | Non
     return summarize
 
 
-def _activity(node: str, timeout_s: float) -> dict[str, Any]:
-    return {
+def _activity_options(node: str, timeout_s: float, heartbeat_timeout: timedelta | None) -> dict[str, Any]:
+    options: dict[str, Any] = {
         "execute_in": "activity",
         "start_to_close_timeout": timedelta(seconds=timeout_s),
-        "heartbeat_timeout": HEARTBEAT_TIMEOUT,
         "retry_policy": _RETRY,
         "summary_fn": _summary(node),
     }
+    if heartbeat_timeout:
+        options["heartbeat_timeout"] = heartbeat_timeout
+    return options
 
 
 def _in_workflow(node: str) -> dict[str, Any]:
     return {"execute_in": "workflow", "summary_fn": _summary(node)}
 
 
-def make_triage_graph() -> StateGraph:
-    """A fresh, uncompiled triage ``StateGraph`` with its Temporal placement on every node."""
+def make_triage_graph(heartbeat_timeout: timedelta | None = HEARTBEAT_TIMEOUT) -> StateGraph:
+    """A fresh, uncompiled triage ``StateGraph`` with its Temporal placement on every node.
+
+    ``heartbeat_timeout=None`` leaves activities without one (a crashed worker's node then waits
+    out its whole start-to-close timeout; ``bench/faults.py`` compares both).
+    """
     graph = StateGraph(TriageState)
+    _activity = functools.partial(_activity_options, heartbeat_timeout=heartbeat_timeout)
     graph.add_node("classify", nodes.classify, metadata=_activity("classify", 30))
     graph.add_node("extract_entities", nodes.extract_entities, metadata=_activity("extract_entities", 60))
     graph.add_node("retrieve", nodes.retrieve, metadata=_activity("retrieve", 30))
