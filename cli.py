@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from core.api_keys_cli import add_keys_command
+from tools.evaluation.cli import add_eval_command, add_reembed_command
 from core.settings import get_settings
 from tools.errors import TriageError
 from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_documents, open_chroma_client
@@ -103,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     search_cmd.set_defaults(handler=search)
 
     add_keys_command(commands)
+    add_eval_command(commands)
+    add_reembed_command(commands)
     return parser
 
 

@@ -131,10 +131,7 @@ class EmbeddingClassifier:
         self._single_intent = intent_labels[0] if len(set(intent_labels)) == 1 else None
         self._intent_head = None
         if self._single_intent is None:
-            example_count = len(self._examples)
-            self._intent_head = HybridHead(self._head_config).fit(
-                texts[:example_count], vectors[:example_count] if vectors is not None else None, intent_labels
-            )
+            self._intent_head = self._pair_head.fit_sibling(intent_labels, range(len(self._examples)))
 
     @property
     def example_count(self) -> int:

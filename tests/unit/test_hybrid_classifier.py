@@ -1,0 +1,94 @@
+"""The start-up-trained classifier: labels from the taxonomy, probabilities, vector reuse, fast training."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from scipy import sparse
+
+from tools.classification import EmbeddingClassifier, HeadConfig, HybridHead, fold_diacritics, load_examples
+from tools.classification import features as head_features
+from tools.taxonomy import load_taxonomy
+
+
+class CountingEmbedder:
+    """Wraps the test embedder and counts the texts it embeds."""
+
+    def __init__(self) -> None:
+        from tests.unit.conftest import HashingEmbedder
+
+        self._inner = HashingEmbedder()
+        self.dimension = self._inner.dimension
+        self.model_id = self._inner.model_id
+        self.embedded = 0
+
+    def embed(self, texts):  # type: ignore[no-untyped-def]
+        self.embedded += len(texts)
+        return self._inner.embed(texts)
+
+
+def _classifier(settings, embedder=None):  # type: ignore[no-untyped-def]
+    taxonomy = load_taxonomy(settings.taxonomy_path)
+    return EmbeddingClassifier(embedder or CountingEmbedder(), taxonomy, load_examples(settings.labeled_tickets_path, taxonomy)), taxonomy
+
+
+def test_outcome_is_a_consistent_probability(settings) -> None:  # type: ignore[no-untyped-def]
+    classifier, taxonomy = _classifier(settings)
+    outcome = classifier.classify("Zostałem obciążony dwukrotnie za to samo zamówienie, proszę o zwrot")
+    assert outcome.subcategory in taxonomy.category(outcome.category).subcategories
+    assert 0.0 <= outcome.confidence <= 1.0 and 0.0 <= outcome.intent_confidence <= 1.0
+    assert abs(sum(outcome.category_scores.values()) - 1.0) < 1e-3
+    assert outcome.confidence == max(outcome.category_scores.values()) or abs(outcome.confidence - max(outcome.category_scores.values())) < 1e-5
+    assert len(outcome.intent_alternatives) == 2 and outcome.intent not in {name for name, _ in outcome.intent_alternatives}
+
+
+def test_a_given_vector_is_used_instead_of_embedding_again(settings) -> None:  # type: ignore[no-untyped-def]
+    embedder = CountingEmbedder()
+    classifier, _ = _classifier(settings, embedder)
+    text = "I cannot log in to the VPN since this morning"
+    vector = embedder.embed([text])[0]
+    before = embedder.embedded
+    with_vector = classifier.classify(text, vector=vector)
+    assert embedder.embedded == before
+    assert classifier.classify(text) == with_vector
+    assert embedder.embedded == before + 1
+
+
+def test_training_at_start_up_is_fast(settings) -> None:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    _classifier(settings)
+    assert time.perf_counter() - started < 10  # ~1 s on 2 busy cores for ~700 examples; generous for CI
+
+
+def test_row_space_fit_is_the_same_model_as_the_direct_one() -> None:
+    rng = np.random.RandomState(0)
+    texts = [f"ticket {i} about {'vpn login' if i % 3 == 0 else 'refund money' if i % 3 == 1 else 'printer paper'}" for i in range(60)]
+    labels = [str(i % 3) for i in range(60)]
+    vectors = rng.rand(60, 16).astype(np.float32)
+    config = HeadConfig(regularisation_c=1.0, max_iter=2000)  # both converge: same optimum
+    compact = HybridHead(config).fit(texts[:45], vectors[:45], labels[:45])
+    assert compact._basis is not None
+    limit = head_features.ROW_SPACE_LIMIT
+    head_features.ROW_SPACE_LIMIT = 0
+    try:
+        direct = HybridHead(config).fit(texts[:45], vectors[:45], labels[:45])
+    finally:
+        head_features.ROW_SPACE_LIMIT = limit
+    assert direct._basis is None and isinstance(direct._fit_matrix, sparse.csr_matrix)
+    ours, reference = compact.predict_proba(texts[45:], vectors[45:]), direct.predict_proba(texts[45:], vectors[45:])
+    assert np.allclose(ours, reference, atol=1e-2)  # the same optimum, up to the solver's tolerance
+    assert (ours.argmax(axis=1) == reference.argmax(axis=1)).all()
+
+
+def test_heads_without_vectors_or_without_ngrams() -> None:
+    texts, labels = ["zwrot pieniędzy", "refund please", "vpn nie działa", "vpn is down"], ["r", "r", "v", "v"]
+    lexical = HybridHead(HeadConfig(embedding_weight=0.0)).fit(texts, None, labels)
+    assert lexical.predict(["zwrot pieniedzy prosze"], None) == ["r"]
+    vectors = np.eye(4, dtype=np.float32)
+    dense = HybridHead(HeadConfig(lexical=False)).fit(texts, vectors, labels)
+    assert dense.predict(["?"], vectors[2:3]) == ["v"]
+
+
+def test_folding_is_for_matching_only() -> None:
+    assert fold_diacritics("Zażółć GĘŚLĄ jaźń, łódź") == "zazolc gesla jazn, lodz"

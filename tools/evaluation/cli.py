@@ -1,0 +1,111 @@
+"""The ``triage-desk eval`` subcommand (wired into ``cli.py`` by :func:`add_eval_command`).
+
+    triage-desk eval classification --dataset massive_pl_en [--limit 800] [--embedder e5-small] [--method hybrid]
+    triage-desk eval retrieval --dataset stackfaq [--embedder use-multilingual]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tools.embeddings import LOCAL_EMBEDDERS
+from tools.evaluation.datasets import CLASSIFICATION_DATASETS, RETRIEVAL_DATASETS, datasets_dir
+from tools.evaluation.runner import METHODS, evaluate_classification, evaluate_retrieval, format_report
+
+
+def _embedder(args: argparse.Namespace) -> Any:
+    from core.settings import get_settings
+
+    settings = get_settings()
+    if args.embedder:
+        from tools.embeddings import build_local_embedder
+
+        return build_local_embedder(args.embedder, settings.embedding_model_path)
+    from agents.registry import build_embedder
+
+    return build_embedder(settings)
+
+
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    from core.settings import get_settings
+
+    return None if args.no_cache else get_settings().state_dir / "eval-cache"
+
+
+def run_classification(args: argparse.Namespace) -> int:
+    embedder = None if args.method == "tfidf" else _embedder(args)
+    report = evaluate_classification(
+        args.dataset, embedder, datasets_dir(args.datasets_dir), limit=args.limit, method=args.method,
+        cache_dir=_cache_dir(args), folds=args.folds, progress=not args.quiet, threshold=args.threshold,
+    )
+    print(format_report(report))
+    return 0
+
+
+def run_retrieval(args: argparse.Namespace) -> int:
+    report = evaluate_retrieval(args.dataset, _embedder(args), datasets_dir(args.datasets_dir), limit=args.limit, progress=not args.quiet)
+    print(format_report(report))
+    return 0
+
+
+def add_eval_command(commands: Any) -> None:
+    """Add ``eval classification`` and ``eval retrieval`` to the ``triage-desk`` subparsers."""
+    eval_cmd = commands.add_parser("eval", help="measure classification or retrieval quality on a dataset")
+    kinds = eval_cmd.add_subparsers(dest="eval_kind", required=True)
+
+    def common(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--limit", type=int, help="score at most N test rows per language (seeded sample)")
+        parser.add_argument("--embedder", choices=(*LOCAL_EMBEDDERS, "local"), help="default: TRIAGE_EMBEDDING_PROVIDER")
+        parser.add_argument("--datasets-dir", help="public datasets folder (default: TRIAGE_DATASETS_DIR or ../shared/datasets)")
+        parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    classification = kinds.add_parser(
+        "classification", help="accuracy and macro-F1 per language",
+        description="Train on the dataset's training rows, score its test rows. `own` is data/labeled_tickets.jsonl by "
+        "stratified k-fold (--folds; 0 = leave-one-out) through the shipped classifier.",
+    )
+    classification.add_argument("--dataset", required=True, choices=CLASSIFICATION_DATASETS)
+    classification.add_argument("--method", choices=METHODS, default="hybrid", help="hybrid is what the worker runs")
+    classification.add_argument("--folds", type=int, default=10, help="own dataset: stratified k folds (0 = leave-one-out: one classifier per example, slow)")
+    classification.add_argument("--threshold", type=float, default=0.7, help="report accuracy above/below this confidence")
+    classification.add_argument("--no-cache", action="store_true", help="do not read or write cached vectors")
+    common(classification)
+    classification.set_defaults(handler=run_classification)
+
+    retrieval = kinds.add_parser("retrieval", help="recall@1/@5 and MRR of dense search per language")
+    retrieval.add_argument("--dataset", required=True, choices=RETRIEVAL_DATASETS)
+    common(retrieval)
+    retrieval.set_defaults(handler=run_retrieval)
+
+
+def run_reembed(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from agents.registry import build_embedder
+    from core.settings import get_settings
+    from tools.retrieval import open_chroma_client
+    from tools.retrieval.reembed import reembed_collection
+
+    settings = get_settings()
+    name = settings.collection_names.get(args.collection, args.collection)
+    embedder = build_embedder(settings)
+    client = open_chroma_client(settings.chroma_mode, settings.chroma_path, settings.chroma_host, settings.chroma_port)
+    with tqdm(desc=f"re-embedding {name} with {embedder.model_id}", unit="chunk", disable=args.quiet) as bar:
+        count = reembed_collection(client, name, embedder, progress=bar.update)
+    print(f"{name}: {count} chunks re-embedded with {embedder.model_id}")
+    return 0
+
+
+def add_reembed_command(commands: Any) -> None:
+    """Add ``reembed --collection NAME``: rebuild a collection's vectors with the configured model."""
+    reembed = commands.add_parser(
+        "reembed", help="re-embed a collection with the configured embedding model",
+        description="Re-embed every chunk of a collection (texts and metadata as stored) with TRIAGE_EMBEDDING_PROVIDER's "
+        "model, into a new collection that then replaces the old one. Needed after changing the model: a collection "
+        "built by another model is refused.",
+    )
+    reembed.add_argument("--collection", required=True, help="knowledge_base, runbooks, tickets (or a Chroma collection name)")
+    reembed.add_argument("--quiet", action="store_true", help="no progress bar")
+    reembed.set_defaults(handler=run_reembed)
