@@ -6,7 +6,8 @@ the dev server (Temporal 1.32): an idle worker's long poll lasts ~46 s, so a liv
 list for 5 minutes. Poller age alone therefore cannot tell "idle" from "dead" in seconds. Workers
 also send SDK worker heartbeats (``ListWorkers``; every ``worker_heartbeat_interval`` of the
 worker's ``Runtime``, 60 s by default): a worker is live when its last heartbeat is younger than
-twice its own interval plus a margin. Where the server keeps no heartbeats (older servers, or
+twice its own interval plus a margin (the interval is the heartbeat's
+``elapsed_since_last_heartbeat``, or for the first one the time since the worker started). Where the server keeps no heartbeats (older servers, or
 heartbeats disabled) the probe falls back to pollers seen within ``POLLER_LIVE_S``.
 """
 
@@ -72,9 +73,12 @@ async def _heartbeat_verdict(client: Client, settings: Settings, now: datetime) 
         return None
     live, stale = [], []
     for beat in beats:
+        beat_at = beat.heartbeat_time.ToDatetime(tzinfo=timezone.utc)
         interval = beat.elapsed_since_last_heartbeat.ToTimedelta() if beat.HasField("elapsed_since_last_heartbeat") else timedelta(0)
-        interval_s = interval.total_seconds() or DEFAULT_HEARTBEAT_INTERVAL_S
-        age = _age_s(beat.heartbeat_time.ToDatetime(tzinfo=timezone.utc), now)
+        if not interval and beat.HasField("start_time"):  # the first heartbeat comes one interval after start
+            interval = beat_at - beat.start_time.ToDatetime(tzinfo=timezone.utc)
+        interval_s = max(interval.total_seconds(), 1.0) if interval else DEFAULT_HEARTBEAT_INTERVAL_S
+        age = _age_s(beat_at, now)
         running = beat.status == WorkerStatus.WORKER_STATUS_RUNNING
         (live if running and age <= 2 * interval_s + HEARTBEAT_MARGIN_S else stale).append((beat.worker_identity, age, interval_s, running))
     if live:
