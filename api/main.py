@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from api.auth import authenticate
 from api.errors import install_error_handlers
-from api.middleware import request_id_middleware
+from api.middleware import RequestIdMiddleware
 from api.routers import ai_triage, codec, health, pii, search, tickets
 from core.sql import create_engine
 from core.api_keys import ApiKeyStore
@@ -93,7 +93,7 @@ def create_app(
         allow_headers=["*"],
         expose_headers=["x-request-id"],
     )
-    app.middleware("http")(request_id_middleware)
+    app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     # Public: probes and the codec (its own token). Every other router needs an API key, applied here
     # per router so no route can be forgotten (tests/integration/test_auth.py walks app.routes).
