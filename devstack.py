@@ -125,6 +125,8 @@ def plan(settings: Settings, with_temporal: bool, with_chroma: bool) -> list[Par
                     "--ip", host or "127.0.0.1", "--port", port or "7233",
                     "--ui-port", str(settings.temporal_ui_port),
                     "--db-filename", str(settings.state_dir / "temporal.db"),
+                    # The UI in the operator's browser decrypts payloads through the API's codec endpoint.
+                    "--ui-codec-endpoint", f"http://{settings.api_host}:{settings.api_port}/codec",
                     "--log-level", "warn",
                 ],
             )

@@ -51,7 +51,11 @@ class Settings(BaseSettings):
     # id new payloads use. Empty: a key generated once into ``{state_dir}/payload-keys.json`` (embedded default).
     payload_keys: dict[str, SecretStr] = {}
     payload_key_id: str = ""
-    codec_token: SecretStr | None = Field(None, description="Bearer token the Temporal UI sends to /codec/*")
+    codec_token: SecretStr | None = Field(None, description="Bearer token other codec callers (CLI, an SSO proxy) send to /codec/*")
+    codec_ui_origins: list[str] = Field(
+        ["http://localhost:8233", "http://127.0.0.1:8233"],
+        description="Origins of the local Temporal UI, whose browser requests from loopback may decode without a token.",
+    )
 
     # Embeddings and classification
     embedding_provider: Literal["use-multilingual", "local", "e5-small", "minilm-onnx", "sentence-transformers", "openai"] = Field(

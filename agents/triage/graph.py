@@ -39,14 +39,44 @@ _RETRY = RetryPolicy(
 
 
 def _summary(node: str) -> Callable[[tuple[Any, ...], dict[str, Any]], str | None]:
-    """Summary shown in the Temporal UI, e.g. ``classify · TKT-2025-001``: ids only, never ticket text."""
+    """Summary shown in the Temporal UI: the node, the ticket id and what the run has decided so far,
+    e.g. ``record_ticket · TKT-1 · Billing/Duplicate Charge 0.99 · P3 · auto_resolve 0.84 -> Finance Team``.
+
+    Summaries are stored in clear in Temporal history, so they hold labels, numbers and document
+    ids only, never ticket text or entities. Must be deterministic and never raise (it runs in the
+    workflow on every replay).
+    """
 
     def summarize(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
-        state = args[0] if args else {}
-        ticket_id = state.get("request", {}).get("ticket_id", "?") if isinstance(state, dict) else "?"
-        return f"{node} · {ticket_id}"
+        try:
+            return describe_progress(node, args[0] if args else {})
+        except Exception:  # a summary must never fail the workflow task
+            return node
 
     return summarize
+
+
+def describe_progress(node: str, state: Any) -> str:
+    """``node · ticket · decisions so far`` from the state a node receives."""
+    if not isinstance(state, dict):
+        return node
+    parts = [node, str(state.get("request", {}).get("ticket_id", "?"))]
+    classification = state.get("classification")
+    if classification:
+        parts.append(f"{classification['category']}/{classification['subcategory']} {classification['confidence']:.2f}")
+    priority = state.get("priority")
+    if priority:
+        parts.append(str(priority["level"]))
+    citations = state.get("citations")
+    if citations and node == "draft":
+        parts.append("cites " + ", ".join(c["doc_id"] for c in citations))
+    policy = state.get("policy_check")
+    if policy:
+        parts.append(f"policy {policy['compliance']}")
+    routing = state.get("routing")
+    if routing:
+        parts.append(f"{routing['decision']} {routing['confidence']:.2f} -> {routing['team']}")
+    return " · ".join(parts)
 
 
 def _activity_options(node: str, timeout_s: float, heartbeat_timeout: timedelta | None) -> dict[str, Any]:

@@ -1,8 +1,13 @@
 """Codec server for the Temporal UI and CLI: decode (and encode) encrypted payloads.
 
-Point the Temporal UI's "Codec Server" setting at ``http://<api>/codec`` with the bearer token from
-``TRIAGE_CODEC_TOKEN``. Without a configured token the endpoints refuse every request: decrypted
-payloads hold personal data.
+Two callers may decode, because decrypted payloads hold personal data:
+
+- the Temporal UI of this machine: ``make run`` starts the dev server with
+  ``--ui-codec-endpoint http://<api>/codec``, so the operator's browser sends the UI page's
+  ``Origin`` (one of ``TRIAGE_CODEC_UI_ORIGINS``) from a loopback address; a page of any other
+  origin cannot forge that header, and a remote client is refused;
+- anything presenting ``Authorization: Bearer <TRIAGE_CODEC_TOKEN>`` (the CLI, or a proxy in front
+  of a production UI that has checked the operator's own access token, see README).
 """
 
 from __future__ import annotations
@@ -20,9 +25,22 @@ from core.settings import Settings
 router = APIRouter(prefix="/codec", tags=["codec"])
 
 
-def _authorise(settings: Settings, authorization: str | None) -> None:
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _authorise(request: Request, settings: Settings, authorization: str | None) -> None:
+    origin = request.headers.get("origin")
+    client = request.client.host if request.client else ""
+    if origin and origin in settings.codec_ui_origins and client in _LOOPBACK:
+        return  # the local Temporal UI in the operator's browser
     if settings.codec_token is None:
-        raise HTTPException(403, detail={"code": "codec_disabled", "message": "set TRIAGE_CODEC_TOKEN to enable the codec endpoint"})
+        raise HTTPException(
+            403,
+            detail={
+                "code": "codec_disabled",
+                "message": "only the local Temporal UI may decode; set TRIAGE_CODEC_TOKEN to allow other callers",
+            },
+        )
     expected = f"Bearer {settings.codec_token.get_secret_value()}"
     if not authorization or not hmac.compare_digest(authorization.encode(), expected.encode()):
         raise HTTPException(401, detail={"code": "unauthorized", "message": "missing or wrong bearer token"})
@@ -36,7 +54,7 @@ def _parse(body: dict[str, Any]) -> Payloads:
 
 
 async def _transcode(request: Request, settings: Settings, authorization: str | None, body: dict[str, Any], decode: bool) -> dict[str, Any]:
-    _authorise(settings, authorization)
+    _authorise(request, settings, authorization)
     codec = request.app.state.codec
     payloads = list(_parse(body).payloads)
     try:

@@ -53,6 +53,12 @@ async def test_history_holds_no_pesel_or_iban_in_clear(
     clear = base64.b64decode(decoded.json()["payloads"][0]["data"])
     assert PESEL.encode() in clear
 
+    # The local Temporal UI (its origin, from loopback: ASGI clients are 127.0.0.1) decodes with no token;
+    # a page of another origin cannot.
+    from_ui = await api_client.post("/codec/decode", json=body, headers={"Origin": "http://localhost:8233"})
+    assert from_ui.status_code == 200 and PESEL.encode() in base64.b64decode(from_ui.json()["payloads"][0]["data"])
+    assert (await api_client.post("/codec/decode", json=body, headers={"Origin": "http://evil.example"})).status_code == 401
+
     # The triage result (seed-002 entity shape) names both, with checksum validity.
     result = await temporal_client.get_workflow_handle(workflow_id, result_type=TriageResult).result()
     entities = {(e.type, e.value): e for e in result.entities}

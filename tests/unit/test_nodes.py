@@ -196,3 +196,15 @@ async def test_record_ticket_never_reopens_a_resolved_ticket(installed_toolkit: 
     assert (await nodes.record_ticket(state))["ticket_status"] == "resolved"
     [chunk] = tickets.document_chunks("T-9", "demo")
     assert chunk.metadata["status"] == "resolved" and chunk.metadata["resolution"] == "Rotated logs"
+
+
+async def test_summaries_say_what_the_run_decided_without_personal_data(installed_toolkit: TriageToolkit) -> None:
+    from agents.triage.graph import describe_progress
+
+    state = await _run_all("Refund to PL61109010140000071219812874 please, my email is jan@example.com, charged twice")
+    summary = describe_progress("record_ticket", state)
+    assert summary.startswith("record_ticket · T-1 · ")
+    assert state["classification"]["category"] in summary and state["priority"]["level"] in summary
+    assert state["routing"]["decision"] in summary
+    assert "PL61" not in summary and "jan@" not in summary
+    assert describe_progress("classify", {"request": {"ticket_id": "T-9"}}) == "classify · T-9"
