@@ -32,7 +32,7 @@ from core.errors import (
 from api.budget import ClientGoneError
 from tools.pii.log_scrubber import scrub
 
-__all__ = ["install_error_handlers", "error_response", "ERROR_RESPONSES", "RETRY_AFTER_SECONDS", "PERSONAL_FIELDS", "safe_validation_errors"]
+__all__ = ["install_error_handlers", "error_response", "ERROR_SCHEMA", "ERROR_RESPONSES", "RETRY_AFTER_SECONDS", "PERSONAL_FIELDS", "safe_validation_errors"]
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ _STATUS: tuple[tuple[type[TriageError], int], ...] = (
 _RETRYABLE = (EngineUnavailableError, StoreUnavailableError)
 
 
-_ERROR_SCHEMA: dict[str, Any] = {
+ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["detail"],
     "properties": {
@@ -89,7 +89,7 @@ _RETRY_AFTER_HEADER = {"Retry-After": {"description": "Seconds to wait before re
 
 
 def error_response(description: str, retry_after: bool = False) -> dict[str, Any]:
-    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": _ERROR_SCHEMA}}}
+    response: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
     if retry_after:
         response["headers"] = _RETRY_AFTER_HEADER
     return response

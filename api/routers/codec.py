@@ -20,9 +20,21 @@ from google.protobuf import json_format
 from temporalio.api.common.v1 import Payloads
 
 from api.deps import SettingsDep
+from api.errors import ERROR_SCHEMA, error_response
 from core.settings import Settings
 
-router = APIRouter(prefix="/codec", tags=["codec"])
+router = APIRouter(
+    prefix="/codec",
+    tags=["codec"],
+    responses={
+        401: error_response("Missing or wrong codec token (`unauthorized`)"),
+        403: error_response("The codec endpoint is off: TRIAGE_CODEC_TOKEN is not set (`codec_disabled`)"),
+        422: {
+            "description": "Not a Payloads object, or a payload this key cannot decrypt (`invalid_payloads`, `undecodable_payload`)",
+            "content": {"application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/HTTPValidationError"}, ERROR_SCHEMA]}}},
+        },
+    },
+)
 
 
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
