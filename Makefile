@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test install unit integration bench clean
+.PHONY: run test install unit integration bench clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,14 +18,21 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) devstack.py
 
+## Debian's Chromium for the Temporal UI browser test (installed when missing and we may: root with apt-get).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing and cannot be installed here: the Temporal UI browser test will be skipped"; fi; }
+
 ## Set up and run the whole test suite (unit + integration against real servers).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -q tests
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
-integration: $(STAMP)
+integration: $(STAMP) browser
 	$(PY) -m pytest -q tests/integration
 
 bench: $(STAMP)

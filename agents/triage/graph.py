@@ -38,7 +38,7 @@ _RETRY = RetryPolicy(
 )
 
 
-def _summary(node: str) -> Callable[[tuple[Any, ...], dict[str, Any]], str | None]:
+def _summary(node: str, named: bool) -> Callable[[tuple[Any, ...], dict[str, Any]], str | None]:
     """Summary shown in the Temporal UI: the node, the ticket id and what the run has decided so far,
     e.g. ``record_ticket · TKT-1 · Billing/Duplicate Charge 0.99 · P3 · auto_resolve 0.84 -> Finance Team``.
 
@@ -49,7 +49,9 @@ def _summary(node: str) -> Callable[[tuple[Any, ...], dict[str, Any]], str | Non
 
     def summarize(args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
         try:
-            return describe_progress(node, args[0] if args else {})
+            text = describe_progress(node, args[0] if args else {})
+            # The UI prints an activity's type before its summary; a workflow node's summary stands alone.
+            return text if named else text.split(" · ", 1)[-1]
         except Exception:  # a summary must never fail the workflow task
             return node
 
@@ -84,7 +86,7 @@ def _activity_options(node: str, timeout_s: float, heartbeat_timeout: timedelta 
         "execute_in": "activity",
         "start_to_close_timeout": timedelta(seconds=timeout_s),
         "retry_policy": _RETRY,
-        "summary_fn": _summary(node),
+        "summary_fn": _summary(node, named=False),
     }
     if heartbeat_timeout:
         options["heartbeat_timeout"] = heartbeat_timeout
@@ -92,7 +94,7 @@ def _activity_options(node: str, timeout_s: float, heartbeat_timeout: timedelta 
 
 
 def _in_workflow(node: str) -> dict[str, Any]:
-    return {"execute_in": "workflow", "summary_fn": _summary(node)}
+    return {"execute_in": "workflow", "summary_fn": _summary(node, named=True)}
 
 
 def make_triage_graph(heartbeat_timeout: timedelta | None = HEARTBEAT_TIMEOUT) -> StateGraph:
