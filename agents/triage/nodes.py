@@ -182,17 +182,20 @@ async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list
 
 
 async def draft(state: TriageState) -> dict[str, Any]:
-    """Reply draft built from the best cited article; any [DOC-ID] not in the citations is dropped."""
+    """Reply draft in the ticket's language from the best cited article's customer-facing steps
+    (never its agent procedure); any [DOC-ID] not in the citations is dropped and recorded in
+    ``dropped_citations`` so the policy check still sees it."""
     toolkit = get_toolkit()
     request = request_of(state)
     classification = state["classification"]
+    language = classification.get("language", "en")
     citations = state.get("citations", [])
     team = toolkit.taxonomy.category(classification["category"]).team
     article = None
     if citations:
         best = citations[0]
         sections = await _work(toolkit.kb_store.document_sections, best["doc_id"], request.tenant_id)
-        article = article_from_sections(best["doc_id"], best["title"], sections)
+        article = article_from_sections(best["doc_id"], best["title"], sections, language=language)
     result = toolkit.drafter.draft(
         customer_name=request.customer_name,
         sentiment=classification["sentiment"],
@@ -201,6 +204,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
         sla_hours=state["priority"]["sla_hours"],
         article=article,
         related=[(c["doc_id"], c["title"]) for c in citations[1:]],
+        language=language,
     )
     allowed = {c["doc_id"] for c in citations}
     dropped = unknown_citations(result.body, allowed)
@@ -210,17 +214,23 @@ async def draft(state: TriageState) -> dict[str, Any]:
 
 
 async def policy_check(state: TriageState) -> dict[str, Any]:
-    """Refund promises, SLA mentions, escalation need and overall compliance of the draft."""
+    """Refund promises, SLA mentions, escalation need, unknown citations (the ones the draft node
+    dropped, read from ``dropped_citations``, plus any still in the body) and manipulation of the
+    assistant in the ticket (prompt injection, hidden instructions, written-refund and credential
+    requests) -> overall compliance. Runs in the workflow: pure computation on the state."""
     toolkit = get_toolkit()
     answer = state["answer_draft"]
     text = "\n".join((answer["greeting"], answer["body"], answer["closing"]))
+    allowed = {c["doc_id"] for c in state.get("citations", [])}
+    unknown = list(dict.fromkeys([*state.get("dropped_citations", []), *unknown_citations(answer["body"], allowed)]))
     outcome = toolkit.policy_checker.check(
         text,
         priority_level=state["priority"]["level"],
         sentiment=state["classification"]["sentiment"],
         citations_count=len(state.get("citations", [])),
         security_flag="security" in state["priority"].get("adjustments", []),
-        unknown_citations=unknown_citations(answer["body"], {c["doc_id"] for c in state.get("citations", [])}),
+        unknown_citations=unknown,
+        ticket_text=request_of(state).raw_message,
     )
     check = PolicyCheck(
         refund_promise=outcome.refund_promise,
