@@ -87,7 +87,7 @@ async def main() -> None:
     configure_logging()
     settings = get_settings()
     prepare_toolkit(settings)
-    client = await connect_temporal(settings)
+    client = await connect_temporal(settings, for_worker=True)
     log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)
     await make_worker(client, settings).run()
 

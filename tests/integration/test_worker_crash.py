@@ -97,8 +97,13 @@ async def test_batch_survives_a_killed_worker_exactly_once(crash_settings: Setti
                 first.kill()
                 killed_at = time.monotonic()
                 assert (await api.get("/health/live")).status_code == 200
-                ready = await api.get("/health/ready")
-                assert ready.status_code in (200, 503), ready.text  # answers at once, whatever it says
+
+
+                async def worker_reported_missing() -> bool:
+                    ready = await api.get("/health/ready")
+                    return ready.status_code == 503 and "worker" in ready.json().get("missing", [])
+
+                assert await _wait_for(worker_reported_missing, 30, interval=1.0), "readiness never noticed the dead worker"
 
                 second = WorkerProcess(settings, log_path)
                 try:
