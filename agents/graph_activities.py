@@ -1,0 +1,137 @@
+"""Worker side of the entity graph: the triage graph's ``graph_context`` node, the indexing
+activity of :class:`workflows.indexing.EntityIndexingWorkflow`, knowledge-base article linking,
+and seed 000's ticket register row.
+
+The graph store is optional at run time: when it is down, ``graph_context`` answers with an empty
+context (and says why) so the triage goes on, while the indexing workflow keeps retrying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Iterable
+
+from temporalio import activity
+
+from agents.registry import TriageToolkit, get_toolkit
+from core.errors import StoreUnavailableError
+from core.graph_contracts import ArticleGraphRecord, GraphContext, GraphEntityRef, GraphIndexOutcome, TicketGraphRecord
+from core.triage_state import TriageState, request_of
+from tools.graph import EntityKeyer, GraphStore
+from tools.retrieval import load_documents
+from tools.ticket_register import ai_response_text
+from workflows.indexing import INDEX_TICKET_ACTIVITY
+
+log = logging.getLogger("triage.graph")
+
+MIN_ENTITY_CONFIDENCE = 0.5
+"""Entities below this (NER guesses, numbers failing their checksum without context) stay out of the graph."""
+CONTEXT_TIME_BUDGET_S = 5.0
+"""Longest the triage waits for the graph; past it the draft goes on without graph context."""
+
+_ready: set[int] = set()
+_ready_lock = asyncio.Lock()
+
+
+async def ready_store(toolkit: TriageToolkit) -> GraphStore | None:
+    """The toolkit's graph store, its schema set up once per process (retried while it fails)."""
+    store = toolkit.graph
+    if store is None or id(store) in _ready:
+        return store
+    async with _ready_lock:
+        if id(store) not in _ready:
+            await store.setup()
+            _ready.add(id(store))
+    return store
+
+
+def entity_refs(keyer: EntityKeyer, entities: Iterable[dict[str, Any]]) -> list[GraphEntityRef]:
+    """Graph references of extracted entities (``Entity`` dicts), confident ones only."""
+    return keyer.refs((e["type"], e["value"], e["confidence"]) for e in entities if e["confidence"] >= MIN_ENTITY_CONFIDENCE)
+
+
+async def graph_context(state: TriageState) -> dict[str, Any]:
+    """The ticket's entities as graph keys (personal ones hashed), and what the graph knows around
+    them: related entities ranked by shared tickets and recency, related resolved tickets and articles."""
+    toolkit = get_toolkit()
+    if toolkit.graph is None or toolkit.entity_keyer is None:
+        return {"graph_context": GraphContext().model_dump(mode="json")}
+    request = request_of(state)
+    keyer = toolkit.entity_keyer
+    refs = entity_refs(keyer, state.get("entities", []))
+    keys = {
+        "entities": [r.model_dump() for r in refs],
+        "customer_key": keyer.hash("email", request.customer_email) if request.customer_email else "",
+        "retry_max_interval_s": toolkit.settings.graph_index_max_interval_s,
+    }
+    try:
+        store = await asyncio.wait_for(ready_store(toolkit), CONTEXT_TIME_BUDGET_S)
+        assert store is not None
+        context = await asyncio.wait_for(
+            store.context(request.tenant_id, refs, exclude_ticket=request.ticket_id, limit=toolkit.settings.graph_related_limit),
+            CONTEXT_TIME_BUDGET_S,
+        )
+    except (StoreUnavailableError, asyncio.TimeoutError) as exc:
+        reason = str(exc) or "graph store did not answer in time"
+        log.warning("graph context of %s skipped: %s", request.ticket_id, reason)
+        context = GraphContext(error=reason)
+    return {"graph_keys": keys, "graph_context": context.model_dump(mode="json")}
+
+
+@activity.defn(name=INDEX_TICKET_ACTIVITY)
+async def index_ticket_graph(record: TicketGraphRecord) -> GraphIndexOutcome:
+    """Merge one triaged ticket into the graph store (idempotent; retried by the workflow while the store is down)."""
+    store = await ready_store(get_toolkit())
+    if store is None:
+        return GraphIndexOutcome(ticket_id=record.ticket_id, entities=0, new_mentions=0)
+    new = await store.upsert_ticket(record)
+    return GraphIndexOutcome(ticket_id=record.ticket_id, entities=len(record.entities), new_mentions=new)
+
+
+async def index_knowledge_base(toolkit: TriageToolkit, tenant_id: str | None = None) -> int:
+    """Link the demo knowledge-base articles to the entities they mention (idempotent); the articles indexed.
+
+    The worker runs it in the background at start; a graph store that is down is logged and left
+    for the next start (ticket indexing does not depend on it).
+    """
+    store = await ready_store(toolkit)
+    keyer = toolkit.entity_keyer
+    if store is None or keyer is None or not toolkit.settings.kb_dir.exists():
+        return 0
+    tenant = tenant_id or toolkit.settings.default_tenant
+    documents = load_documents(toolkit.settings.kb_dir)
+    for document in documents:
+        found = await asyncio.to_thread(toolkit.entity_extractor.extract, f"{document.title}\n\n{document.body}")
+        refs = entity_refs(keyer, ({"type": e.type, "value": e.value, "confidence": e.confidence} for e in found))
+        await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id=document.doc_id, title=document.title, entities=refs))
+    return len(documents)
+
+
+async def index_knowledge_base_in_background(toolkit: TriageToolkit) -> None:
+    """:func:`index_knowledge_base` for ``worker.py``: failures are logged, never raised."""
+    try:
+        count = await index_knowledge_base(toolkit)
+        log.info("graph: %d knowledge-base articles linked to their entities", count)
+    except Exception as exc:  # noqa: BLE001 - a background task must not take the worker down
+        log.warning("graph: knowledge-base articles not linked (%s: %s); the next start retries", type(exc).__name__, exc)
+
+
+def register_ticket(state: TriageState, description_redacted: str) -> int:
+    """Seed 000's numbered row for this ticket (record step); its number."""
+    toolkit = get_toolkit()
+    register = toolkit.ticket_register
+    if register is None:
+        return 0
+    request = request_of(state)
+    return register.record(
+        tenant_id=request.tenant_id,
+        ticket_id=request.ticket_id,
+        user_description=description_redacted,
+        category=state["classification"]["category"],
+        ai_response=ai_response_text(state["answer_draft"], state.get("graph_context", {}).get("related_entities", [])),
+        confidence_score=state["routing"]["confidence"],
+    )
+
+
+__all__ = ["graph_context", "index_knowledge_base", "index_knowledge_base_in_background", "index_ticket_graph", "register_ticket"]

@@ -1,0 +1,50 @@
+"""``EntityIndexingWorkflow``: put one triaged ticket into the entity graph, in the background.
+
+``TriageWorkflow`` starts it as an abandoned child once the graph has run (seed 000: "entity
+extraction for GraphRAG is queued as a background job and does not block the caller"), so the
+caller's answer never waits for the graph store. If the store is down, the activity is retried
+with backoff and no attempt limit: the Temporal UI shows the workflow running with its last
+failure, and the ticket lands in the graph once the store is back. The activity is named, not
+imported: its code and the store belong to the worker.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from core.errors import InvalidInputError
+    from core.graph_contracts import GraphIndexOutcome, TicketGraphRecord
+
+ENTITY_INDEXING_WORKFLOW = "EntityIndexingWorkflow"
+INDEX_TICKET_ACTIVITY = "graph.index_ticket"
+
+
+def indexing_workflow_id(triage_workflow_id: str) -> str:
+    """One indexing workflow per ticket workflow (its id is already escaped and tenant-scoped)."""
+    return f"graph-index-{triage_workflow_id}"
+
+
+@workflow.defn(name=ENTITY_INDEXING_WORKFLOW)
+class EntityIndexingWorkflow:
+    """Merge the ticket, its customer, team, entities and resolving article into the graph store."""
+
+    @workflow.run
+    async def run(self, record: TicketGraphRecord) -> GraphIndexOutcome:
+        return await workflow.execute_activity(
+            INDEX_TICKET_ACTIVITY,
+            record,
+            result_type=GraphIndexOutcome,
+            start_to_close_timeout=timedelta(seconds=60),
+            retry_policy=RetryPolicy(
+                initial_interval=timedelta(seconds=1),
+                backoff_coefficient=2.0,
+                maximum_interval=timedelta(seconds=record.retry_max_interval_s),
+                maximum_attempts=0,  # until the store is back
+                non_retryable_error_types=[InvalidInputError.__name__],
+            ),
+            summary=f"graph · {record.ticket_id} · {len(record.entities)} entities",
+        )
