@@ -7,7 +7,7 @@ here; unit tests install one built on fakes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.sql import create_engine
 
@@ -15,6 +15,7 @@ from core.settings import Settings
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
 from tools.embeddings import Embedder
+from tools.llm import ChatProvider, OfflineProvider, UsageLedger, build_chat_provider
 from tools.pii import EntityExtractor, Redactor
 from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
@@ -42,6 +43,10 @@ class TriageToolkit:
     policy_checker: PolicyChecker
     router: Router
     ledger: TriageLedger
+    llm: ChatProvider = field(default_factory=OfflineProvider)
+    """Chat model of the draft and policy nodes; the offline provider (no model) unless configured."""
+    usage_ledger: UsageLedger | None = None
+    """SQL ledger of model calls (tokens, cost, latency per node); ``None`` in tests that do not read it."""
 
     @property
     def kb_store(self) -> HybridCollection:
@@ -90,5 +95,7 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         drafter=OfflineDrafter(),
         policy_checker=PolicyChecker(),
         router=Router(settings.auto_resolve_threshold, settings.agent_assist_threshold),
-        ledger=TriageLedger(create_engine(settings.sql_url)),
+        ledger=TriageLedger(engine := create_engine(settings.sql_url)),
+        llm=build_chat_provider(settings),
+        usage_ledger=UsageLedger(engine),
     )

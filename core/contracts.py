@@ -106,11 +106,29 @@ class Routing(BaseModel):
     reasons: list[str] = []
 
 
-class TokenUsage(BaseModel):
+class NodeTokenUsage(BaseModel):
+    """One node's model use in a run; ``fallback`` is why it kept its offline result, if it did."""
+
     input: int = 0
     output: int = 0
     total: int = 0
     cost: float = 0.0
+    model: str = "offline"
+    prompt_id: str | None = None
+    latency_ms: int = 0
+    fallback: str | None = Field(None, description="Error code (llm_timeout, llm_bad_output...) when the node fell back to offline")
+
+
+class TokenUsage(BaseModel):
+    """Tokens and USD a run spent on models, summed over nodes (``offline``: 0 tokens, cost 0)."""
+
+    input: int = 0
+    output: int = 0
+    total: int = 0
+    cost: float = 0.0
+    model: str = Field("offline", description="Model of the run's calls; offline when none was made")
+    ai_enabled: bool = Field(True, description="False when TRIAGE_AI_ENABLED=false made every node take its offline path")
+    by_node: dict[str, NodeTokenUsage] = Field(default_factory=dict)
 
 
 class SimilarTicket(BaseModel):

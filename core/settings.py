@@ -81,9 +81,22 @@ class Settings(BaseSettings):
     retrieval_min_score: float = Field(0.3, ge=0, le=1)
     similar_tickets_top_k: int = Field(3, ge=0, le=20, description="Similar resolved tickets in a triage result")
 
-    # OpenAI-compatible endpoint (used by the ``openai`` embedding provider); drafting is offline for now
+    # OpenAI-compatible endpoint (the ``openai`` embedding provider and the ``openai`` LLM provider)
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = None
+
+    # Language model (tools/llm, docs/llm.md). ``offline``: deterministic drafting and checks, 0 tokens.
+    ai_enabled: bool = Field(True, description="Global AI switch: false makes every node take its offline path, whatever the provider.")
+    llm_provider: Literal["offline", "openai"] = Field("offline", description="offline (embedded, no model) or openai (any OpenAI-compatible chat endpoint).")
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name sent to the openai provider.")
+    llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Longest one model call may take, streaming included, before the node falls back.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a call answered 429/5xx or not connected, with exponential backoff (a timeout is not retried).")
+    llm_retry_backoff_s: float = Field(0.5, ge=0, le=60, description="First backoff; doubles per retry (a 429's Retry-After wins when longer).")
+    llm_policy_review: bool = Field(True, description="Let the model add policy findings to the deterministic ones (one more call per ticket).")
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        {"gpt-4o-mini": (0.15, 0.60), "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.00, 8.00), "gpt-4o": (2.50, 10.00)},
+        description='USD per 1M tokens (input, output) per model, e.g. {"my-model": [0.2, 0.8]}; unknown models cost 0.',
+    )
 
     # Personal data and entities
     entity_id_patterns: dict[str, str] = Field(
@@ -146,6 +159,8 @@ class Settings(BaseSettings):
             raise ValueError("TRIAGE_AGENT_ASSIST_THRESHOLD must not exceed TRIAGE_AUTO_RESOLVE_THRESHOLD")
         if self.embedding_provider == "openai" and self.openai_api_key is None and self.openai_base_url is None:
             raise ValueError("TRIAGE_EMBEDDING_PROVIDER=openai needs TRIAGE_OPENAI_API_KEY or TRIAGE_OPENAI_BASE_URL")
+        if self.llm_provider == "openai" and self.openai_api_key is None and self.openai_base_url is None:
+            raise ValueError("TRIAGE_LLM_PROVIDER=openai needs TRIAGE_OPENAI_API_KEY or TRIAGE_OPENAI_BASE_URL")
         if self.embedding_provider == "sentence-transformers" and self.embedding_model_path is None:
             raise ValueError("TRIAGE_EMBEDDING_PROVIDER=sentence-transformers needs TRIAGE_EMBEDDING_MODEL_PATH (a local model directory)")
         return self

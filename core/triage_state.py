@@ -51,7 +51,13 @@ class TriageState(TypedDict, total=False):
     routing: dict[str, Any]
     """``Routing``: decision, overall confidence, team, assignee (route)."""
     token_usage: dict[str, Any]
-    """``TokenUsage`` summed over LLM calls (draft)."""
+    """``TokenUsage`` summed over LLM calls, with ``by_node`` (draft)."""
+    llm_calls: list[dict[str, Any]]
+    """``LLMCallRecord`` dicts of the run's model calls and fallbacks (draft); the usage ledger holds the same rows."""
+    ai_fallbacks: list[dict[str, Any]]
+    """``{"node", "operation", "reason"}`` for each model call that failed and left the offline result in place (draft)."""
+    model_findings: list[list[str]]
+    """``[code, description]`` findings the model added about the draft; policy_check only adds them (draft)."""
     ticket_status: str
     """Status the ticket was indexed with in the tickets collection: open or resolved (record_ticket)."""
     finished_at: str

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 
@@ -27,6 +28,7 @@ from core.contracts import (
     Entity,
     Intent,
     IntentAlternative,
+    NodeTokenUsage,
     PolicyCheck,
     Priority,
     Routing,
@@ -37,7 +39,9 @@ from core.contracts import (
 )
 from tools.classification import detect_language, detect_sentiment
 from tools.pii.entities import ExtractedEntity
-from tools.drafting import article_from_sections, strip_citations, unknown_citations
+from tools.drafting import SourceArticle, article_from_sections, strip_citations, unknown_citations
+from tools.llm import LLMCallRecord, Prompt, ProviderError, call_cost, guard_text, load_prompt
+from tools.llm.tasks import DraftRequest, llm_draft_body, llm_policy_findings
 from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
 from tools.triage_ledger import TriageRun
 
@@ -182,42 +186,172 @@ async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list
 
 
 async def draft(state: TriageState) -> dict[str, Any]:
-    """Reply draft in the ticket's language from the best cited article's customer-facing steps
-    (never its agent procedure); any [DOC-ID] not in the citations is dropped and recorded in
-    ``dropped_citations`` so the policy check still sees it."""
+    """Reply draft in the ticket's language, grounded in the cited articles' customer-facing steps
+    (never their agent procedure).
+
+    The offline draft is always written first: it is the result whenever no model is configured,
+    AI is switched off, or the model fails (timeout, 429/5xx after retries, garbage, a draft citing
+    none of the articles); the failure's code goes to ``ai_fallbacks``, never a failed ticket. With
+    a model, personal data is replaced before the prompt leaves and put back into the answer, and a
+    second call may add policy findings (``model_findings``). Any [DOC-ID] not in the citations is
+    dropped and recorded in ``dropped_citations`` so the policy check still sees it.
+    """
     toolkit = get_toolkit()
     request = request_of(state)
     classification = state["classification"]
     language = classification.get("language", "en")
     citations = state.get("citations", [])
     team = toolkit.taxonomy.category(classification["category"]).team
-    article = None
-    if citations:
-        best = citations[0]
-        sections = await _work(toolkit.kb_store.document_sections, best["doc_id"], request.tenant_id)
-        article = article_from_sections(best["doc_id"], best["title"], sections, language=language)
+    articles: list[SourceArticle] = []
+    for citation in citations[: 1 if not toolkit.llm.enabled else 3]:
+        sections = await _work(toolkit.kb_store.document_sections, citation["doc_id"], request.tenant_id)
+        articles.append(article_from_sections(citation["doc_id"], citation["title"], sections, language=language))
     result = toolkit.drafter.draft(
         customer_name=request.customer_name,
         sentiment=classification["sentiment"],
         subcategory=classification["subcategory"],
         team=team,
         sla_hours=state["priority"]["sla_hours"],
-        article=article,
+        article=articles[0] if articles else None,
         related=[(c["doc_id"], c["title"]) for c in citations[1:]],
         language=language,
     )
+    body = result.body
+    calls: list[LLMCallRecord] = []
+    findings: list[tuple[str, str]] = []
+    if toolkit.llm.enabled and toolkit.settings.ai_enabled:
+        body, calls, findings = await _work(_model_draft, state, request, result.body, result.tone, team, articles)
     allowed = {c["doc_id"] for c in citations}
-    dropped = unknown_citations(result.body, allowed)
-    body = strip_citations(result.body, dropped)
+    dropped = unknown_citations(body, allowed)
+    body = strip_citations(body, dropped)
     answer = AnswerDraft(greeting=result.greeting, body=body, closing=result.closing, tone=result.tone)  # type: ignore[arg-type]
-    return {"answer_draft": answer.model_dump(), "dropped_citations": dropped, "token_usage": TokenUsage().model_dump()}
+    if calls and toolkit.usage_ledger is not None:
+        await _work(_record_usage, toolkit.usage_ledger, state, request, calls)
+    return {
+        "answer_draft": answer.model_dump(),
+        "dropped_citations": dropped,
+        "token_usage": _token_usage(calls, ai_enabled=toolkit.settings.ai_enabled).model_dump(),
+        "llm_calls": [call.as_dict() for call in calls],
+        "ai_fallbacks": [{"node": "draft", "operation": c.operation, "reason": c.outcome} for c in calls if c.outcome != "ok"],
+        "model_findings": [[code, text] for code, text in findings],
+    }
+
+
+def _model_draft(
+    state: TriageState, request: TriageRequest, offline_body: str, tone: str, team: str, articles: list[SourceArticle]
+) -> tuple[str, list[LLMCallRecord], list[tuple[str, str]]]:
+    """The model's body (or the offline one, with the reason), and its policy findings. Blocking: run in a thread."""
+    toolkit = get_toolkit()
+    settings = toolkit.settings
+    classification = state["classification"]
+    guarded = guard_text(
+        request.raw_message,
+        redactor=toolkit.redactor if settings.redact_before_llm else None,
+        entities=state.get("entities", []) if settings.redact_before_llm else [],
+        people=[request.customer_name] if settings.redact_before_llm else [],
+        emails=[request.customer_email] if settings.redact_before_llm else [],
+    )
+    calls: list[LLMCallRecord] = []
+    body, sent_body = offline_body, offline_body
+    prompt = load_prompt("draft_reply")
+    started = time.monotonic()
+    try:
+        body, sent_body, answer = llm_draft_body(
+            toolkit.llm,
+            prompt,
+            DraftRequest(
+                ticket=guarded.text,
+                language=classification.get("language", "en"),
+                category=classification["category"],
+                subcategory=classification["subcategory"],
+                sentiment=classification["sentiment"],
+                team=team,
+                sla_hours=state["priority"]["sla_hours"],
+                tone=tone,
+                articles=articles,
+            ),
+            guarded.mapping,
+            on_token=_heartbeat_on_token,
+        )
+        calls.append(_call_record("draft", prompt, answer.input_tokens, answer.output_tokens, answer.latency_ms, "ok"))
+    except ProviderError as error:
+        calls.append(_call_record("draft", prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code))
+        sent_body = guard_text(offline_body, people=[request.customer_name], emails=[request.customer_email], mapping=guarded.mapping).text
+    findings: list[tuple[str, str]] = []
+    if settings.llm_policy_review:
+        review_prompt = load_prompt("policy_review")
+        started = time.monotonic()
+        try:
+            findings, review = llm_policy_findings(
+                toolkit.llm, review_prompt, ticket=guarded.text, draft=sent_body, doc_ids=[a.doc_id for a in articles]
+            )
+            calls.append(_call_record("policy_review", review_prompt, review.input_tokens, review.output_tokens, review.latency_ms, "ok"))
+        except ProviderError as error:
+            calls.append(_call_record("policy_review", review_prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code))
+    return body, calls, findings
+
+
+def _heartbeat_on_token(_piece: str) -> None:
+    """Streaming tokens prove the call is alive; the node's thread wrapper heartbeats meanwhile."""
+
+
+def _call_record(operation: str, prompt: Prompt, input_tokens: int, output_tokens: int, latency_ms: int, outcome: str) -> LLMCallRecord:
+    toolkit = get_toolkit()
+    model = toolkit.llm.model
+    return LLMCallRecord(
+        operation=operation,
+        provider=toolkit.llm.name,
+        model=model,
+        prompt_id=prompt.prompt_id,
+        prompt_hash=prompt.content_hash,
+        input_tokens=input_tokens,
+        output_tokens=output_tokens,
+        cost=call_cost(model, input_tokens, output_tokens, toolkit.settings.llm_prices),
+        latency_ms=latency_ms,
+        outcome=outcome,
+    )
+
+
+def _token_usage(calls: list[LLMCallRecord], *, ai_enabled: bool) -> TokenUsage:
+    """The run's usage: per operation, and summed (calls of the offline provider are never made: 0 tokens)."""
+    by_node = {
+        call.operation: NodeTokenUsage(
+            input=call.input_tokens,
+            output=call.output_tokens,
+            total=call.input_tokens + call.output_tokens,
+            cost=call.cost,
+            model=call.model,
+            prompt_id=call.prompt_id,
+            latency_ms=call.latency_ms,
+            fallback=None if call.outcome == "ok" else call.outcome,
+        )
+        for call in calls
+    }
+    spent = [call for call in calls if call.outcome == "ok"]
+    return TokenUsage(
+        input=sum(c.input_tokens for c in calls),
+        output=sum(c.output_tokens for c in calls),
+        total=sum(c.input_tokens + c.output_tokens for c in calls),
+        cost=round(sum(c.cost for c in calls), 8),
+        model=spent[0].model if spent else "offline",
+        ai_enabled=ai_enabled,
+        by_node=by_node,
+    )
+
+
+def _record_usage(ledger: Any, state: TriageState, request: TriageRequest, calls: list[LLMCallRecord]) -> None:
+    workflow_id = state.get("run", {}).get("workflow_id") or f"inprocess-{request.tenant_id}-{request.ticket_id}"
+    for call in calls:
+        ledger.record(tenant_id=request.tenant_id, ticket_id=request.ticket_id, workflow_id=workflow_id, call=call)
 
 
 async def policy_check(state: TriageState) -> dict[str, Any]:
     """Refund promises, SLA mentions, escalation need, unknown citations (the ones the draft node
     dropped, read from ``dropped_citations``, plus any still in the body) and manipulation of the
     assistant in the ticket (prompt injection, hidden instructions, written-refund and credential
-    requests) -> overall compliance. Runs in the workflow: pure computation on the state."""
+    requests) -> overall compliance. Findings the model added in the draft node (``model_findings``)
+    are appended: they can make the outcome stricter, never clear a deterministic finding. Runs in
+    the workflow: pure computation on the state."""
     toolkit = get_toolkit()
     answer = state["answer_draft"]
     text = "\n".join((answer["greeting"], answer["body"], answer["closing"]))
@@ -231,6 +365,7 @@ async def policy_check(state: TriageState) -> dict[str, Any]:
         security_flag="security" in state["priority"].get("adjustments", []),
         unknown_citations=unknown,
         ticket_text=request_of(state).raw_message,
+        extra_findings=[(str(code), str(text)) for code, text in state.get("model_findings", [])],
     )
     check = PolicyCheck(
         refund_promise=outcome.refund_promise,

@@ -1,0 +1,62 @@
+"""Errors of the language-model layer, each with a stable code.
+
+A node never fails a ticket because of these: it catches :class:`ProviderError`, takes its offline
+result and records the code as the fallback reason (``ai_fallbacks`` in the state).
+"""
+
+from __future__ import annotations
+
+from core.errors import ConfigurationError, TriageError
+
+
+class ProviderError(TriageError):
+    """The model provider could not give a usable answer."""
+
+    code = "llm_error"
+
+
+class ProviderTimeoutError(ProviderError):
+    """The call (a whole stream included) took longer than ``TRIAGE_LLM_TIMEOUT_S``."""
+
+    code = "llm_timeout"
+
+
+class ProviderRateLimitedError(ProviderError):
+    """HTTP 429 on every attempt."""
+
+    code = "llm_rate_limited"
+
+
+class ProviderUnavailableError(ProviderError):
+    """HTTP 5xx or no connection on every attempt."""
+
+    code = "llm_unavailable"
+
+
+class ProviderRejectedError(ProviderError):
+    """HTTP 4xx other than 429 (bad key, unknown model, request too large): retrying will not help."""
+
+    code = "llm_rejected"
+
+
+class ProviderOutputError(ProviderError):
+    """The answer was not what the prompt asked for (invalid JSON, wrong schema, empty, ungrounded)."""
+
+    code = "llm_bad_output"
+
+
+class PromptError(ConfigurationError):
+    """A prompt file is missing or malformed."""
+
+    code = "prompt_invalid"
+
+
+__all__ = [
+    "PromptError",
+    "ProviderError",
+    "ProviderOutputError",
+    "ProviderRateLimitedError",
+    "ProviderRejectedError",
+    "ProviderTimeoutError",
+    "ProviderUnavailableError",
+]

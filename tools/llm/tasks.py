@@ -1,0 +1,94 @@
+"""The model's part of the draft and policy_check nodes, behind the offline results.
+
+Each function either returns a usable answer or raises a :class:`ProviderError`; the node then
+keeps its offline result and records the error code as the fallback reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from tools.drafting import SourceArticle, cited_ids, strip_citations, unknown_citations
+from tools.llm.errors import ProviderOutputError
+from tools.llm.prompts import Prompt
+from tools.llm.providers import ChatProvider, LLMResult
+from tools.llm.schemas import PolicyReview
+from tools.pii.redaction import rehydrate
+
+LANGUAGE_NAMES = {"en": "English", "pl": "Polish"}
+_GREETING_START = ("dear ", "hello", "hi ", "dzień dobry", "szanown", "witam")
+
+
+@dataclass(frozen=True)
+class DraftRequest:
+    """Everything the draft prompt needs; ``ticket`` is already guarded (no personal data)."""
+
+    ticket: str
+    language: str
+    category: str
+    subcategory: str
+    sentiment: str
+    team: str
+    sla_hours: int
+    tone: str
+    articles: list[SourceArticle]
+
+
+def _articles_block(articles: list[SourceArticle]) -> str:
+    blocks = []
+    for article in articles:
+        steps = "\n".join(f"  - {step}" for step in article.steps) or "  (no customer-facing steps)"
+        blocks.append(f"[{article.doc_id}] {article.title}\n{steps}")
+    return "\n".join(blocks) or "(none: say that the team will follow up)"
+
+
+def llm_draft_body(
+    provider: ChatProvider,
+    prompt: Prompt,
+    request: DraftRequest,
+    mapping: dict[str, str],
+    on_token: Callable[[str], None] | None = None,
+) -> tuple[str, str, LLMResult]:
+    """(re-hydrated body, guarded body as the model wrote it, call result), streamed.
+
+    The body must cite at least one of the articles when there are any (an answer that cites none
+    is not grounded); unknown ids are stripped, the greeting line a model adds anyway is dropped.
+    """
+    allowed = {article.doc_id for article in request.articles}
+    result = provider.complete(
+        prompt,
+        {
+            "language_name": LANGUAGE_NAMES.get(request.language, "English"),
+            "first_doc_id": request.articles[0].doc_id if request.articles else "KB-1234",
+            "team": request.team,
+            "sla_hours": request.sla_hours,
+            "tone": request.tone,
+            "category": request.category,
+            "subcategory": request.subcategory,
+            "sentiment": request.sentiment,
+            "ticket": request.ticket,
+            "articles": _articles_block(request.articles),
+        },
+        stream=True,
+        on_token=on_token,
+    )
+    lines = result.text.strip().splitlines()
+    while lines and (not lines[0].strip() or lines[0].strip().lower().startswith(_GREETING_START)):
+        lines.pop(0)
+    guarded = "\n".join(lines).strip()
+    if not guarded:
+        raise ProviderOutputError("the model returned no body")
+    if allowed and not set(cited_ids(guarded)) & allowed:
+        raise ProviderOutputError("the draft cites none of the retrieved articles")
+    guarded = strip_citations(guarded, unknown_citations(guarded, allowed))
+    return rehydrate(guarded, mapping), guarded, result
+
+
+def llm_policy_findings(provider: ChatProvider, prompt: Prompt, *, ticket: str, draft: str, doc_ids: list[str]) -> tuple[list[tuple[str, str]], LLMResult]:
+    """The model's findings about a (guarded) draft: ``(code, description)`` pairs, maybe none."""
+    result = provider.complete(prompt, {"ticket": ticket, "draft": draft, "doc_ids": ", ".join(doc_ids) or "(none)"})
+    review = result.parsed
+    if not isinstance(review, PolicyReview):
+        raise ProviderOutputError("the review is not a PolicyReview")
+    return [(finding.code, f"model: {finding.description}") for finding in review.findings], result
