@@ -106,29 +106,30 @@ class Routing(BaseModel):
     reasons: list[str] = []
 
 
-class NodeTokenUsage(BaseModel):
-    """One node's model use in a run; ``fallback`` is why it kept its offline result, if it did."""
+class TokenUsage(BaseModel):
+    """Tokens and USD a run spent on models, summed over nodes (seed 002 shape; ``offline``: all 0)."""
 
     input: int = 0
     output: int = 0
     total: int = 0
     cost: float = 0.0
+
+
+class NodeTokenUsage(TokenUsage):
+    """One model operation of a run; ``fallback`` is why its node kept the offline result, if it did."""
+
     model: str = "offline"
     prompt_id: str | None = None
     latency_ms: int = 0
     fallback: str | None = Field(None, description="Error code (llm_timeout, llm_bad_output...) when the node fell back to offline")
 
 
-class TokenUsage(BaseModel):
-    """Tokens and USD a run spent on models, summed over nodes (``offline``: 0 tokens, cost 0)."""
+class AIUsage(BaseModel):
+    """How a run used models: which one, per operation, and whether AI was switched off."""
 
-    input: int = 0
-    output: int = 0
-    total: int = 0
-    cost: float = 0.0
     model: str = Field("offline", description="Model of the run's calls; offline when none was made")
     ai_enabled: bool = Field(True, description="False when TRIAGE_AI_ENABLED=false made every node take its offline path")
-    by_node: dict[str, NodeTokenUsage] = Field(default_factory=dict)
+    by_node: dict[str, NodeTokenUsage] = Field(default_factory=dict, description="Per operation (draft, policy_review)")
 
 
 class SimilarTicket(BaseModel):
@@ -157,6 +158,7 @@ class TriageResult(BaseModel):
     policy_check: PolicyCheck
     routing: Routing
     token_usage: TokenUsage
+    ai_usage: AIUsage = Field(default_factory=AIUsage)
     workflow_id: str = ""
 
 

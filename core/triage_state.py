@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, TypedDict
 
 from core.contracts import (
+    AIUsage,
     AnswerDraft,
     Citation,
     Classification,
@@ -51,7 +52,9 @@ class TriageState(TypedDict, total=False):
     routing: dict[str, Any]
     """``Routing``: decision, overall confidence, team, assignee (route)."""
     token_usage: dict[str, Any]
-    """``TokenUsage`` summed over LLM calls, with ``by_node`` (draft)."""
+    """``TokenUsage`` summed over LLM calls (draft)."""
+    ai_usage: dict[str, Any]
+    """``AIUsage``: model, AI switch, usage and fallback reason per operation (draft)."""
     llm_calls: list[dict[str, Any]]
     """``LLMCallRecord`` dicts of the run's model calls and fallbacks (draft); the usage ledger holds the same rows."""
     ai_fallbacks: list[dict[str, Any]]
@@ -84,5 +87,6 @@ def assemble_result(state: TriageState, timestamp: datetime, workflow_id: str) -
         policy_check=PolicyCheck.model_validate(state["policy_check"]),
         routing=Routing.model_validate(state["routing"]),
         token_usage=TokenUsage.model_validate(state.get("token_usage", {})),
+        ai_usage=AIUsage.model_validate(state.get("ai_usage", {})),
         workflow_id=workflow_id,
     )

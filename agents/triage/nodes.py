@@ -22,6 +22,7 @@ from temporalio import activity
 from agents.registry import get_toolkit
 from core.triage_state import TriageState, request_of
 from core.contracts import (
+    AIUsage,
     AnswerDraft,
     Citation,
     Classification,
@@ -230,7 +231,13 @@ async def draft(state: TriageState) -> dict[str, Any]:
     return {
         "answer_draft": answer.model_dump(),
         "dropped_citations": dropped,
-        "token_usage": _token_usage(calls, ai_enabled=toolkit.settings.ai_enabled).model_dump(),
+        "token_usage": TokenUsage(
+            input=sum(c.input_tokens for c in calls),
+            output=sum(c.output_tokens for c in calls),
+            total=sum(c.input_tokens + c.output_tokens for c in calls),
+            cost=round(sum(c.cost for c in calls), 8),
+        ).model_dump(),
+        "ai_usage": _ai_usage(calls, ai_enabled=toolkit.settings.ai_enabled).model_dump(),
         "llm_calls": [call.as_dict() for call in calls],
         "ai_fallbacks": [{"node": "draft", "operation": c.operation, "reason": c.outcome} for c in calls if c.outcome != "ok"],
         "model_findings": [[code, text] for code, text in findings],
@@ -312,30 +319,25 @@ def _call_record(operation: str, prompt: Prompt, input_tokens: int, output_token
     )
 
 
-def _token_usage(calls: list[LLMCallRecord], *, ai_enabled: bool) -> TokenUsage:
-    """The run's usage: per operation, and summed (calls of the offline provider are never made: 0 tokens)."""
-    by_node = {
-        call.operation: NodeTokenUsage(
-            input=call.input_tokens,
-            output=call.output_tokens,
-            total=call.input_tokens + call.output_tokens,
-            cost=call.cost,
-            model=call.model,
-            prompt_id=call.prompt_id,
-            latency_ms=call.latency_ms,
-            fallback=None if call.outcome == "ok" else call.outcome,
-        )
-        for call in calls
-    }
+def _ai_usage(calls: list[LLMCallRecord], *, ai_enabled: bool) -> AIUsage:
+    """Per operation usage and fallback reasons (the offline provider makes no calls: nothing to list)."""
     spent = [call for call in calls if call.outcome == "ok"]
-    return TokenUsage(
-        input=sum(c.input_tokens for c in calls),
-        output=sum(c.output_tokens for c in calls),
-        total=sum(c.input_tokens + c.output_tokens for c in calls),
-        cost=round(sum(c.cost for c in calls), 8),
+    return AIUsage(
         model=spent[0].model if spent else "offline",
         ai_enabled=ai_enabled,
-        by_node=by_node,
+        by_node={
+            call.operation: NodeTokenUsage(
+                input=call.input_tokens,
+                output=call.output_tokens,
+                total=call.input_tokens + call.output_tokens,
+                cost=call.cost,
+                model=call.model,
+                prompt_id=call.prompt_id,
+                latency_ms=call.latency_ms,
+                fallback=None if call.outcome == "ok" else call.outcome,
+            )
+            for call in calls
+        },
     )
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from agents.registry import TriageToolkit
 from agents.triage import nodes
-from core.contracts import TokenUsage
+from core.contracts import AIUsage, TokenUsage
 from core.settings import Settings
 from tests.fake_openai import USAGE, FakeOpenAI
 from tools.llm import OfflineProvider, OpenAIProvider, UsageLedger, build_chat_provider, call_cost, load_prompt, parse_structured
@@ -69,8 +69,11 @@ async def test_model_draft_is_grounded_rehydrated_and_costed(llm_toolkit: Triage
     usage = TokenUsage.model_validate(state["token_usage"])
     per_call = call_cost("gpt-4o-mini", USAGE["prompt_tokens"], USAGE["completion_tokens"], llm_toolkit.settings.llm_prices)
     assert usage.input == 2 * USAGE["prompt_tokens"] and usage.output == 2 * USAGE["completion_tokens"] and usage.total == 320
-    assert usage.cost == pytest.approx(2 * per_call) and usage.cost > 0 and usage.model == "gpt-4o-mini"
-    assert set(usage.by_node) == {"draft", "policy_review"} and usage.by_node["draft"].prompt_id == "draft_reply@1"
+    assert usage.cost == pytest.approx(2 * per_call) and usage.cost > 0
+    ai = AIUsage.model_validate(state["ai_usage"])
+    assert ai.model == "gpt-4o-mini" and ai.ai_enabled
+    assert set(ai.by_node) == {"draft", "policy_review"} and ai.by_node["draft"].prompt_id == "draft_reply@1"
+    assert ai.by_node["draft"].cost == pytest.approx(per_call)
     assert state["ai_fallbacks"] == []
     rows = llm_toolkit.usage_ledger.rows("demo")  # type: ignore[union-attr]
     assert [(r["operation"], r["model"], r["prompt_id"], r["input_tokens"], r["output_tokens"]) for r in rows] == [
@@ -125,8 +128,8 @@ async def test_failures_fall_back_to_offline_with_a_typed_reason(
         fake.draft_text = "x " * 5 + "[{doc}] " + "word " * 60  # long enough for a slow stream to pass the timeout
     state = await _run()
     assert {"node": "draft", "operation": node, "reason": reason} in state["ai_fallbacks"]
-    usage = TokenUsage.model_validate(state["token_usage"])
-    assert usage.by_node[node].fallback == reason and usage.by_node[node].input == 0
+    ai = AIUsage.model_validate(state["ai_usage"])
+    assert ai.by_node[node].fallback == reason and ai.by_node[node].input == 0
     if node == "draft":
         assert state["answer_draft"]["body"].startswith("Dziękujemy") or "Na podstawie" in state["answer_draft"]["body"]
         assert "Na podstawie naszego artykułu [KB-1001]" in state["answer_draft"]["body"], "the offline Polish draft"
@@ -150,13 +153,20 @@ async def test_model_findings_are_added_never_removed(llm_toolkit: TriageToolkit
     assert state["policy_check"]["compliance"] in {"warning", "failed"} and state["routing"]["decision"] != "auto_resolve"
 
 
-async def test_ai_switched_off_uses_offline_everywhere(installed_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:
+async def test_ai_switched_off_uses_offline_everywhere(llm_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:
     settings = Settings(ai_enabled=False, llm_provider="openai", openai_base_url=fake.base_url)
     provider = build_chat_provider(settings)
     assert isinstance(provider, OfflineProvider) and provider.model == "offline" and not provider.enabled
-    state = await _run()
+    original = llm_toolkit.settings
+    llm_toolkit.settings = original.model_copy(update={"ai_enabled": False})  # even with a live provider installed
+    try:
+        state = await _run()
+    finally:
+        llm_toolkit.settings = original
     usage = TokenUsage.model_validate(state["token_usage"])
-    assert usage.total == 0 and usage.cost == 0 and usage.model == "offline" and fake.received == []
+    ai = AIUsage.model_validate(state["ai_usage"])
+    assert usage.total == 0 and usage.cost == 0 and ai.model == "offline" and ai.by_node == {} and not ai.ai_enabled
+    assert fake.received == [] and "Na podstawie naszego artykułu [KB-1001]" in state["answer_draft"]["body"]
 
 
 def test_settings_need_an_endpoint_for_openai() -> None:
