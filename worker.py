@@ -17,6 +17,10 @@ from temporalio.worker import Worker
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from agents.tickets import update_ticket
+from agents.chat import make_chat_graph
+from agents.chat.activities import ACTIVITIES as CHAT_ACTIVITIES
+from core.chat import CHAT_GRAPH
+from workflows.conversation import CONVERSATION_WORKFLOWS
 from agents.triage import make_triage_graph
 from core.graphs import TRIAGE_GRAPH
 from tools.logging_setup import configure_logging
@@ -32,7 +36,7 @@ log = logging.getLogger("triage.worker")
 def make_plugin(settings: Settings) -> LangGraphPlugin:
     """The LangGraph plugin with every graph this worker serves."""
     return LangGraphPlugin(
-        graphs={TRIAGE_GRAPH: make_triage_graph(heartbeat_timeout(settings))},
+        graphs={TRIAGE_GRAPH: make_triage_graph(heartbeat_timeout(settings)), CHAT_GRAPH: make_chat_graph()},
         default_activity_options={"start_to_close_timeout": timedelta(seconds=60)},
     )
 
@@ -67,8 +71,8 @@ def make_worker(client: Client, settings: Settings, task_queue: str | None = Non
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TriageWorkflow, TicketUpdateWorkflow],
-        activities=[update_ticket],
+        workflows=[TriageWorkflow, TicketUpdateWorkflow, *CONVERSATION_WORKFLOWS],
+        activities=[update_ticket, *CHAT_ACTIVITIES],
         plugins=[make_plugin(settings)],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

@@ -15,7 +15,7 @@ from temporalio.client import Client
 from api.auth import authenticate
 from api.errors import install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routers import ai_triage, codec, health, pii, search, tickets
+from api.routers import ai_triage, chat, codec, health, pii, search, tickets
 from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
@@ -104,4 +104,6 @@ def create_app(
     app.include_router(ai_triage.router, dependencies=authenticated)
     app.include_router(pii.router, dependencies=authenticated)
     app.include_router(search.router, dependencies=authenticated)
+    app.include_router(chat.chat_router, dependencies=authenticated)
+    app.include_router(chat.support_router, dependencies=authenticated)
     return app

@@ -117,6 +117,11 @@ class Settings(BaseSettings):
     )
     database_url: str = Field("", description="SQLAlchemy URL; empty: SQLite file in the state directory.")
 
+    # Chat (ConversationWorkflow)
+    chat_idle_timeout_s: float = Field(1800.0, gt=0, description="A conversation without a turn this long is closed (a durable timer).")
+    chat_history_messages: int = Field(20, ge=2, le=200, description="Messages the workflow keeps and the chat graph sees.")
+    chat_turns_per_run: int = Field(50, ge=1, le=1000, description="Turns before the conversation workflow continues as new.")
+
     # Routing thresholds (seed 002: auto_resolve >= 0.7, agent_assist >= 0.5, else escalate)
     auto_resolve_threshold: float = Field(0.7, ge=0, le=1)
     agent_assist_threshold: float = Field(0.5, ge=0, le=1)

@@ -223,7 +223,7 @@ class ConversationWorkflow:
             self._replies[turn.turn_id] = reply
             # Published after the write: a reader that saw the final event finds the turn stored.
             self._events.publish(
-                {"type": "refusal" if refusal else "message", "turn_id": turn.turn_id, "reply": reply.model_dump(mode="json")}
+                {"type": "message", "turn_id": turn.turn_id, "reply": reply.model_dump(mode="json")}
             )
             self._changes += 1
             return reply

@@ -80,7 +80,7 @@ async def screen(state: ChatState) -> dict[str, Any]:
     return {"screen": {"refusal": refusal.model_dump() if refusal else None, "language": detect_language(state["message"])}}
 
 
-def after_screen(state: ChatState) -> str:
+async def after_screen(state: ChatState) -> str:
     return "refuse" if state["screen"]["refusal"] else "retrieve"
 
 
@@ -101,11 +101,13 @@ async def refuse(state: ChatState) -> dict[str, Any]:
 
 
 async def output_filter(state: ChatState) -> dict[str, Any]:
-    """Layer-D filter on the whole answer: citations not retrieved are removed; an answer that
+    """Layer-D filter on the whole answer: citations neither retrieved nor cited earlier are removed; an answer that
     promises a refund or shows a national id / account number is replaced by a safe one."""
     toolkit = get_toolkit()
     answer = state.get("answer", "")
-    allowed = {c["doc_id"] for c in state.get("citations", [])}
+    # Articles cited earlier in the conversation may be named again ("the steps from [KB-1006]").
+    earlier = {c["doc_id"] for m in state.get("history", []) for c in m.get("citations") or []}
+    allowed = {c["doc_id"] for c in state.get("citations", [])} | earlier
     issues: list[str] = []
     unknown = unknown_citations(answer, allowed)
     if unknown:
