@@ -16,6 +16,7 @@ from temporalio.langgraph import LangGraphPlugin
 from temporalio.worker import Worker
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
+from agents.graph_activities import index_knowledge_base_in_background, index_ticket_graph
 from agents.tickets import update_ticket
 from agents.chat import make_chat_graph
 from agents.chat.activities import ACTIVITIES as CHAT_ACTIVITIES
@@ -27,6 +28,7 @@ from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
 from tools.retrieval import load_documents
 from workflows import TriageWorkflow
+from workflows.indexing import EntityIndexingWorkflow
 from workflows.tickets import TicketUpdateWorkflow
 from workflows.client import connect_temporal
 
@@ -71,8 +73,8 @@ def make_worker(client: Client, settings: Settings, task_queue: str | None = Non
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TriageWorkflow, TicketUpdateWorkflow, *CONVERSATION_WORKFLOWS],
-        activities=[update_ticket, *CHAT_ACTIVITIES],
+        workflows=[TriageWorkflow, TicketUpdateWorkflow, EntityIndexingWorkflow, *CONVERSATION_WORKFLOWS],
+        activities=[update_ticket, index_ticket_graph, *CHAT_ACTIVITIES],
         plugins=[make_plugin(settings)],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,
@@ -90,7 +92,8 @@ def prepare_toolkit(settings: Settings) -> TriageToolkit:
 async def main() -> None:
     configure_logging()
     settings = get_settings()
-    prepare_toolkit(settings)
+    toolkit = prepare_toolkit(settings)
+    graph_articles = asyncio.create_task(index_knowledge_base_in_background(toolkit))  # noqa: F841 - held until exit
     client = await connect_temporal(settings, for_worker=True)
     log.info("worker polling task queue %r on %s", settings.task_queue, settings.temporal_address)
     await make_worker(client, settings).run()

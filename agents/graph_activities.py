@@ -27,8 +27,9 @@ log = logging.getLogger("triage.graph")
 
 MIN_ENTITY_CONFIDENCE = 0.5
 """Entities below this (NER guesses, numbers failing their checksum without context) stay out of the graph."""
-CONTEXT_TIME_BUDGET_S = 5.0
-"""Longest the triage waits for the graph; past it the draft goes on without graph context."""
+CONTEXT_TIME_BUDGET_S = 2.0
+"""Longest the triage waits for the graph; past it the draft goes on without graph context. Below the
+activity heartbeat timeout (5 s): a store that is down must not look like a crashed worker."""
 
 _ready: set[int] = set()
 _ready_lock = asyncio.Lock()
@@ -65,13 +66,15 @@ async def graph_context(state: TriageState) -> dict[str, Any]:
         "customer_key": keyer.hash("email", request.customer_email) if request.customer_email else "",
         "retry_max_interval_s": toolkit.settings.graph_index_max_interval_s,
     }
-    try:
-        store = await asyncio.wait_for(ready_store(toolkit), CONTEXT_TIME_BUDGET_S)
+
+
+    async def lookup() -> GraphContext:
+        store = await ready_store(toolkit)
         assert store is not None
-        context = await asyncio.wait_for(
-            store.context(request.tenant_id, refs, exclude_ticket=request.ticket_id, limit=toolkit.settings.graph_related_limit),
-            CONTEXT_TIME_BUDGET_S,
-        )
+        return await store.context(request.tenant_id, refs, exclude_ticket=request.ticket_id, limit=toolkit.settings.graph_related_limit)
+
+    try:
+        context = await asyncio.wait_for(lookup(), CONTEXT_TIME_BUDGET_S)
     except (StoreUnavailableError, asyncio.TimeoutError) as exc:
         reason = str(exc) or "graph store did not answer in time"
         log.warning("graph context of %s skipped: %s", request.ticket_id, reason)

@@ -21,9 +21,11 @@ from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
 from tools.retrieval import HybridCollection, RetrievalCatalog
 from tools.embeddings.cache import CachingEmbedder
+from tools.graph import EntityKeyer, GraphStore, build_graph_store, derive_secret
 from tools.queries import build_chroma_client, build_embedder, build_entity_extractor
 from tools.routing import Router
 from tools.taxonomy import Taxonomy, load_taxonomy
+from tools.ticket_register import TicketRegister
 from tools.triage_ledger import TriageLedger
 
 
@@ -47,6 +49,16 @@ class TriageToolkit:
     """Chat model of the draft and policy nodes; the offline provider (no model) unless configured."""
     usage_ledger: UsageLedger | None = None
     """SQL ledger of model calls (tokens, cost, latency per node); ``None`` in tests that do not read it."""
+    graph: GraphStore | None = None
+    """The entity graph (TRIAGE_GRAPH: sql or neo4j); ``None``: graph steps are skipped."""
+    entity_keyer: EntityKeyer | None = None
+    """Graph keys of entities; personal identifiers become keyed hashes."""
+    ticket_register: TicketRegister | None = None
+    """Seed 000's numbered ticket rows (written by record_ticket)."""
+    vault: MappingVault | None = None
+    """Redaction mappings (/v1/ai/redact), sealed with the payload keys; written by the worker only."""
+    rehydration_audit: RehydrationAudit | None = None
+    """Append-only re-hydration events (/v1/ai/rehydrate); written by the worker only."""
 
     @property
     def kb_store(self) -> HybridCollection:
@@ -98,4 +110,17 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         ledger=TriageLedger(engine := create_engine(settings.sql_url)),
         llm=build_chat_provider(settings),
         usage_ledger=UsageLedger(engine),
+        graph=build_graph_store(settings),
+        entity_keyer=EntityKeyer(graph_secret(settings)),
+        ticket_register=TicketRegister(engine),
     )
+
+
+def graph_secret(settings: Settings) -> bytes:
+    """TRIAGE_GRAPH_HASH_KEY, or a key derived from the active payload key (secrets stay in the worker)."""
+    if settings.graph_hash_key is not None:
+        return settings.graph_hash_key.get_secret_value().encode()
+    from workflows.client import payload_codec
+
+    codec = payload_codec(settings)
+    return derive_secret(codec.keys[codec.active_key_id])

@@ -15,7 +15,7 @@ from temporalio.client import Client
 from api.auth import authenticate
 from api.errors import install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routers import ai_triage, chat, codec, health, pii, search, tickets
+from api.routers import ai_triage, chat, codec, health, pii, search, seed_tickets, tickets
 from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
@@ -23,6 +23,7 @@ from tools.queries import QueryServices, build_query_services
 from tools.pii.audit import RehydrationAudit
 from tools.pii.log_scrubber import PiiScrubbingFilter, install_log_scrubbing
 from tools.pii.vault import MappingVault
+from tools.ticket_register import TicketRegister
 from tools.triage_ledger import TriageLedger
 from workflows.client import connect_temporal, payload_codec
 
@@ -71,6 +72,7 @@ def create_app(
             engine, app.state.codec.keys, app.state.codec.active_key_id, timedelta(hours=settings.redaction_ttl_hours)
         )
         app.state.ledger = TriageLedger(engine)
+        app.state.ticket_register = TicketRegister(engine)
         app.state.rehydration_audit = RehydrationAudit(engine)
         app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
         yield
@@ -101,6 +103,7 @@ def create_app(
     app.include_router(codec.router)
     authenticated = [Depends(authenticate)]
     app.include_router(tickets.router, dependencies=authenticated)
+    app.include_router(seed_tickets.router, dependencies=authenticated)  # after tickets: /process and /metrics first
     app.include_router(ai_triage.router, dependencies=authenticated)
     app.include_router(pii.router, dependencies=authenticated)
     app.include_router(search.router, dependencies=authenticated)

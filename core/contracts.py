@@ -143,6 +143,19 @@ class SimilarTicket(BaseModel):
     resolved_by: str | None = None
 
 
+class RelatedEntity(BaseModel):
+    """An entity the graph links to this ticket's entities (seed 000's related graph entities).
+
+    Personal identifiers are stored as keyed hashes, so their ``label`` is ``<type>#<hash prefix>``.
+    """
+
+    type: str
+    label: str
+    hashed: bool = False
+    shared_tickets: int = Field(ge=0, description="Other tickets mentioning it together with this ticket's entities")
+    last_seen: datetime | None = Field(None, description="Newest of those tickets")
+
+
 class TriageResult(BaseModel):
     """Everything one triage run produced; the workflow's result."""
 
@@ -154,6 +167,7 @@ class TriageResult(BaseModel):
     entities: list[Entity]
     citations: list[Citation]
     similar_tickets: list[SimilarTicket] = []
+    related_entities: list[RelatedEntity] = []
     answer_draft: AnswerDraft
     policy_check: PolicyCheck
     routing: Routing

@@ -7,7 +7,7 @@ that only the worker loads, so the two meet on these names.
 TRIAGE_GRAPH = "triage"
 """The LangGraph ``StateGraph`` that triages one ticket (agents/triage/graph.py)."""
 
-TRIAGE_ACTIVITY_NODES = ("classify", "extract_entities", "retrieve", "draft", "record_ticket")
+TRIAGE_ACTIVITY_NODES = ("classify", "extract_entities", "retrieve", "graph_context", "draft", "record_ticket")
 """Nodes that run as Temporal activities: each does model work or store I/O."""
 
 TRIAGE_WORKFLOW_NODES = ("prioritize", "policy_check", "route")

@@ -117,6 +117,22 @@ class Settings(BaseSettings):
     )
     database_url: str = Field("", description="SQLAlchemy URL; empty: SQLite file in the state directory.")
 
+    # Entity graph (GraphRAG): the embedded SQL backend, or Neo4j over Bolt
+    graph: Literal["sql", "neo4j"] = Field("sql", description="Graph store: sql (tables in TRIAGE_DATABASE_URL) or neo4j.")
+    neo4j_uri: str = Field("bolt://127.0.0.1:7687", description="Bolt URI of Neo4j (TRIAGE_GRAPH=neo4j).")
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr | None = Field(None, description="Empty: no authentication (the local launcher without a password).")
+    neo4j_database: str | None = Field(None, description="Database name; empty: the server's default.")
+    graph_hash_key: SecretStr | None = Field(
+        None,
+        description="Key of the keyed hashes that stand for personal identifiers in the graph (>= 16 bytes); "
+        "empty: derived from the active payload key (rotating that key then starts new hashes).",
+    )
+    graph_related_limit: int = Field(8, ge=1, le=50, description="Related entities, tickets and articles per triage.")
+    graph_index_max_interval_s: float = Field(
+        60.0, gt=0, le=3600, description="Longest wait between attempts of an indexing workflow while the graph store is down."
+    )
+
     # Chat (ConversationWorkflow)
     chat_idle_timeout_s: float = Field(1800.0, gt=0, description="A conversation without a turn this long is closed (a durable timer).")
     chat_history_messages: int = Field(20, ge=2, le=200, description="Messages the workflow keeps and the chat graph sees.")

@@ -20,6 +20,7 @@ from core.contracts import (
     Entity,
     PolicyCheck,
     Priority,
+    RelatedEntity,
     Routing,
     SimilarTicket,
     TokenUsage,
@@ -61,6 +62,11 @@ class TriageState(TypedDict, total=False):
     """``{"node", "operation", "reason"}`` for each model call that failed and left the offline result in place (draft)."""
     model_findings: list[list[str]]
     """``[code, description]`` findings the model added about the draft; policy_check only adds them (draft)."""
+    graph_keys: dict[str, Any]
+    """The ticket's graph references: ``entities`` (``GraphEntityRef`` list, personal ones as keyed hashes),
+    ``customer_key`` and ``retry_max_interval_s`` for the indexing workflow (graph_context)."""
+    graph_context: dict[str, Any]
+    """``GraphContext``: related entities, resolved tickets and articles around the ticket's entities (graph_context)."""
     ticket_status: str
     """Status the ticket was indexed with in the tickets collection: open or resolved (record_ticket)."""
     finished_at: str
@@ -83,6 +89,7 @@ def assemble_result(state: TriageState, timestamp: datetime, workflow_id: str) -
         entities=[Entity.model_validate(e) for e in state.get("entities", [])],
         citations=[Citation.model_validate(c) for c in state.get("citations", [])],
         similar_tickets=[SimilarTicket.model_validate(t) for t in state.get("similar_tickets", [])],
+        related_entities=[RelatedEntity.model_validate(e) for e in state.get("graph_context", {}).get("related_entities", [])],
         answer_draft=AnswerDraft.model_validate(state["answer_draft"]),
         policy_check=PolicyCheck.model_validate(state["policy_check"]),
         routing=Routing.model_validate(state["routing"]),

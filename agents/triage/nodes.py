@@ -19,6 +19,7 @@ from typing import Any, Callable, TypeVar
 
 from temporalio import activity
 
+from agents.graph_activities import register_ticket
 from agents.registry import get_toolkit
 from core.triage_state import TriageState, request_of
 from core.contracts import (
@@ -418,7 +419,18 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
     finished_at = datetime.now(timezone.utc)
     status = await _work(_index_ticket, state, request, await _ticket_vector(request.raw_message))
     await _work(toolkit.ledger.record, ledger_entry(state, finished_at))
+    await _work(register_ticket, state, _redacted_message(state, request))  # seed 000's numbered ticket row
     return {"ticket_status": status, "finished_at": finished_at.isoformat()}
+
+
+def _redacted_message(state: TriageState, request: TriageRequest) -> str:
+    """The ticket text redacted with the entities extract_entities found (no second Presidio pass)."""
+    found = [
+        ExtractedEntity(e["type"], e["value"], e["confidence"], e["position"], e["end"], e.get("valid"))
+        for e in state.get("entities", [])
+        if e.get("end") is not None
+    ]
+    return get_toolkit().redactor.redact_found(request.raw_message, found).text
 
 
 def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> str:

@@ -129,3 +129,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
         patch.setenv("no_proxy", ",".join(no_proxy))
         with start_chroma_server(tmp_path_factory.mktemp("chroma-server")) as (host, port, _process):
             yield host, port
+
+
+# --- Neo4j (tools/neo4j-local) ------------------------------------------------------------------------
+from tests.integration.neo4j_server import neo4j_server  # noqa: E402,F401 - session fixture

@@ -169,7 +169,9 @@ class Neo4jGraphStore:
         except AuthError as exc:
             raise ConfigurationError(f"Neo4j refused the credentials: {exc.message}") from exc
         except (ServiceUnavailable, SessionExpired, OSError) as exc:
-            raise StoreUnavailableError(f"Neo4j unavailable: {type(exc).__name__}") from exc
+            # No cause chain: the driver's nested connection errors make a failure too large for
+            # Temporal to keep ("Failure exceeds size limit"), and the UI should say what is wrong.
+            raise StoreUnavailableError(f"Neo4j unavailable: {type(exc).__name__}: {str(exc)[:300]}") from None
         except Neo4jError as exc:
             if exc.is_retryable():
                 raise StoreUnavailableError(f"Neo4j transient error {exc.code}") from exc
