@@ -8,10 +8,15 @@ here; unit tests install one built on fakes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
 from core.sql import create_engine
 
+from core.payload_keys import load_payload_keys
 from core.settings import Settings
+from tools.pii.audit import RehydrationAudit
+from tools.pii.vault import MappingVault
 from tools.classification import EmbeddingClassifier, load_examples
 from tools.drafting import OfflineDrafter
 from tools.embeddings import Embedder
@@ -113,14 +118,19 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
         graph=build_graph_store(settings),
         entity_keyer=EntityKeyer(graph_secret(settings)),
         ticket_register=TicketRegister(engine),
+        vault=build_vault(settings, engine),
+        rehydration_audit=RehydrationAudit(engine),
     )
+
+
+def build_vault(settings: Settings, engine: Any) -> MappingVault:
+    keys = load_payload_keys(settings)
+    return MappingVault(engine, keys.raw(), keys.active, timedelta(hours=settings.redaction_ttl_hours))
 
 
 def graph_secret(settings: Settings) -> bytes:
     """TRIAGE_GRAPH_HASH_KEY, or a key derived from the active payload key (secrets stay in the worker)."""
     if settings.graph_hash_key is not None:
         return settings.graph_hash_key.get_secret_value().encode()
-    from workflows.client import payload_codec
-
-    codec = payload_codec(settings)
-    return derive_secret(codec.keys[codec.active_key_id])
+    keys = load_payload_keys(settings)
+    return derive_secret(keys.raw()[keys.active])

@@ -11,7 +11,7 @@ from agents.registry import get_toolkit
 from core.contracts import TicketChange, TicketState
 from core.errors import NotFoundError
 from tools.retrieval.tickets import TicketRecord, index_ticket, load_ticket
-from workflows.tickets import TICKET_NOT_FOUND, UPDATE_TICKET_ACTIVITY
+from core.graphs import TICKET_NOT_FOUND, UPDATE_TICKET_ACTIVITY
 
 
 def _update(change: TicketChange) -> TicketState:

@@ -10,7 +10,6 @@ from temporalio.client import Client
 from api.auth import Principal, authenticate, forbidden
 from core.settings import Settings
 from tools.queries import QueryServices
-from tools.pii.audit import RehydrationAudit
 from tools.pii.vault import MappingVault
 from tools.triage_ledger import TriageLedger
 
@@ -29,10 +28,6 @@ def _queries(request: Request) -> QueryServices:
 
 def _vault(request: Request) -> MappingVault:
     return request.app.state.vault
-
-
-def _audit(request: Request) -> RehydrationAudit:
-    return request.app.state.rehydration_audit
 
 
 def _ledger(request: Request) -> TriageLedger:
@@ -61,4 +56,3 @@ TenantDep = Annotated[str, Depends(_tenant)]
 QueriesDep = Annotated[QueryServices, Depends(_queries)]
 VaultDep = Annotated[MappingVault, Depends(_vault)]
 LedgerDep = Annotated[TriageLedger, Depends(_ledger)]
-AuditDep = Annotated[RehydrationAudit, Depends(_audit)]

@@ -9,14 +9,17 @@ database, so the caller is told to ask again (503 ``engine_unavailable`` with ``
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
+from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError, RPCStatusCode
 
-from core.errors import EngineUnavailableError
+from core.errors import EngineUnavailableError, WorkflowFailedError, WorkflowTimeoutError
 
-__all__ = ["ENGINE_DOWN_STATUSES", "engine_unavailable", "temporal_calls"]
+__all__ = ["ENGINE_DOWN_STATUSES", "engine_unavailable", "run_short_workflow", "temporal_calls"]
 
 #: RPC statuses that mean "the engine cannot serve now" rather than "this request is wrong".
 ENGINE_DOWN_STATUSES: frozenset[RPCStatusCode] = frozenset(
@@ -45,3 +48,20 @@ def temporal_calls(doing: str) -> Iterator[None]:
             f"the workflow engine (Temporal) is unavailable while {doing}; runs already started are kept "
             "and continue when it is back: repeat the request in a few seconds"
         ) from exc
+
+
+async def run_short_workflow(client: Client, run: Any, argument: Any, *, kind: str, tenant: str, task_queue: str, timeout_s: float) -> Any:
+    """Run one of the API's short write workflows (a store write done by the worker) and wait for it.
+
+    The id is ``{kind}-{tenant}-{random}``: each call is its own run, visible in the Temporal UI.
+    """
+    from workflows.ids import tenant_workflow_prefix
+
+    workflow_id = f"{tenant_workflow_prefix(kind, tenant)}{uuid.uuid4().hex[:16]}"
+    with temporal_calls(f"running {kind}"):
+        try:
+            return await asyncio.wait_for(client.execute_workflow(run, argument, id=workflow_id, task_queue=task_queue), timeout=timeout_s)
+        except asyncio.TimeoutError as exc:
+            raise WorkflowTimeoutError(f"{kind} did not finish in {timeout_s:.0f} s (workflow {workflow_id}): is a worker running?") from exc
+        except WorkflowFailureError as exc:
+            raise WorkflowFailedError(f"{kind} workflow {workflow_id} failed: {exc.cause}") from exc

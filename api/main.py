@@ -20,7 +20,6 @@ from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
 from tools.queries import QueryServices, build_query_services
-from tools.pii.audit import RehydrationAudit
 from tools.pii.log_scrubber import PiiScrubbingFilter, install_log_scrubbing
 from tools.pii.vault import MappingVault
 from tools.ticket_register import TicketRegister
@@ -73,7 +72,6 @@ def create_app(
         )
         app.state.ledger = TriageLedger(engine)
         app.state.ticket_register = TicketRegister(engine)
-        app.state.rehydration_audit = RehydrationAudit(engine)
         app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
         yield
         engine.dispose()

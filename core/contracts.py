@@ -281,3 +281,24 @@ class TicketState(BaseModel):
     resolved_at: str | None = None
     resolved_by: str | None = None
 
+
+# ---------------------------------------------------------------- personal data (PersonalDataWorkflow)
+class StoreMapping(BaseModel):
+    """A redaction mapping to keep (encrypted, with a TTL) so a reply can be re-hydrated later."""
+
+    tenant_id: str
+    mapping: dict[str, str]
+
+
+class RehydrationEvent(BaseModel):
+    """Who re-hydrated which mapping, and how it went; never the values or the text."""
+
+    tenant_id: str
+    key_id: str
+    user_id: str | None = None
+    role: str
+    mapping_id: str
+    outcome: Literal["rehydrated", "not_found", "forbidden"]
+    replaced: int = 0
+    request_id: str | None = None
+

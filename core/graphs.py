@@ -1,4 +1,4 @@
-"""Names shared by the worker (which registers graphs) and workflows (which run them by name).
+"""Names shared by the worker (which registers graphs and activities) and workflows (which run them by name).
 
 A workflow module must not import the graph itself: the graph's nodes pull in models and stores
 that only the worker loads, so the two meet on these names.
@@ -12,3 +12,9 @@ TRIAGE_ACTIVITY_NODES = ("classify", "extract_entities", "retrieve", "graph_cont
 
 TRIAGE_WORKFLOW_NODES = ("prioritize", "policy_check", "route")
 """Deterministic nodes that only compute on the state; they run inside the workflow (no activity hop)."""
+
+UPDATE_TICKET_ACTIVITY = "tickets.update"
+TICKET_NOT_FOUND = "ticket_not_found"
+"""Error type the ticket update activity raises for an unknown ticket (not retried)."""
+STORE_MAPPING_ACTIVITY = "pii.store_mapping"
+AUDIT_REHYDRATION_ACTIVITY = "pii.audit_rehydration"

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import os
-
 from datetime import timedelta
 
 from temporalio.client import Client
@@ -13,23 +10,15 @@ from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
 
+from core.payload_keys import load_payload_keys
 from core.settings import Settings
-from workflows.codec import EncryptionCodec, codec_from_keys, generate_key
+from workflows.codec import EncryptionCodec, codec_from_keys
 
 
 def payload_codec(settings: Settings) -> EncryptionCodec:
-    """The codec from ``TRIAGE_PAYLOAD_KEYS``; without it, a local key file made once (mode 0600)."""
-    if settings.payload_keys:
-        keys = {key_id: secret.get_secret_value() for key_id, secret in settings.payload_keys.items()}
-        return codec_from_keys(keys, settings.payload_key_id or next(iter(keys)))
-    key_file = settings.state_dir / "payload-keys.json"
-    if not key_file.exists():
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            json.dump({"active": "local-1", "keys": {"local-1": generate_key()}}, handle)
-    stored = json.loads(key_file.read_text())
-    return codec_from_keys(stored["keys"], stored["active"])
+    """The codec from ``TRIAGE_PAYLOAD_KEYS``, or the local key file (see :mod:`core.payload_keys`)."""
+    keys = load_payload_keys(settings)
+    return codec_from_keys(keys.keys, keys.active)
 
 
 def data_converter(settings: Settings) -> DataConverter:

@@ -17,20 +17,10 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec
 
 from core.errors import ConfigurationError
+from core.payload_keys import generate_key, parse_key  # noqa: F401  (generate_key: README's key recipe)
 
 ENCODING = b"binary/encrypted"
 KEY_ID_METADATA = "encryption-key-id"
-
-
-def parse_key(encoded: str) -> bytes:
-    """A base64 AES key of 16, 24 or 32 bytes."""
-    try:
-        key = base64.b64decode(encoded, validate=True)
-    except (ValueError, TypeError) as exc:
-        raise ConfigurationError("payload encryption key is not valid base64") from exc
-    if len(key) not in (16, 24, 32):
-        raise ConfigurationError(f"payload encryption key must be 16, 24 or 32 bytes, got {len(key)}")
-    return key
 
 
 class EncryptionCodec(PayloadCodec):
@@ -83,11 +73,6 @@ class EncryptionCodec(PayloadCodec):
 
 def codec_from_keys(encoded_keys: Mapping[str, str], active_key_id: str) -> EncryptionCodec:
     return EncryptionCodec({key_id: parse_key(value) for key_id, value in encoded_keys.items()}, active_key_id)
-
-
-def generate_key() -> str:
-    """A new base64 AES-256 key (for ``TRIAGE_PAYLOAD_KEYS``)."""
-    return base64.b64encode(AESGCM.generate_key(bit_length=256)).decode()
 
 
 def key_ids(codec: EncryptionCodec) -> Iterable[str]:

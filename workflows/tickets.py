@@ -15,9 +15,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from core.contracts import TicketChange, TicketState
-
-UPDATE_TICKET_ACTIVITY = "tickets.update"
-TICKET_NOT_FOUND = "ticket_not_found"
+    from core.graphs import TICKET_NOT_FOUND, UPDATE_TICKET_ACTIVITY
 
 
 @workflow.defn

@@ -40,6 +40,7 @@ from core.contracts import (
     slug,
 )
 from tools.classification import detect_language, detect_sentiment
+from tools.embeddings import embed_queries
 from tools.pii.entities import ExtractedEntity
 from tools.drafting import SourceArticle, article_from_sections, strip_citations, unknown_citations
 from tools.llm import LLMCallRecord, Prompt, ProviderError, call_cost, guard_text, load_prompt
@@ -66,7 +67,7 @@ async def _work(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 async def _ticket_vector(text: str) -> Any:
     """The ticket's one embedding: classify, retrieve and record ask for the same text, and the
     toolkit's caching embedder computes it once per worker (the first caller computes, others wait)."""
-    return (await _work(get_toolkit().embedder.embed, [text]))[0]
+    return (await _work(embed_queries, get_toolkit().embedder, [text]))[0]
 
 
 async def classify(state: TriageState) -> dict[str, Any]:
@@ -459,7 +460,9 @@ def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> st
         resolution=state["answer_draft"]["body"] if resolved else "",
         resolved_by="triage-desk (auto_resolve)" if resolved else "",
     )
-    index_ticket(tickets, toolkit.redactor, record, vector=vector, text_redacted=True)
+    # A symmetric model's ticket vector is also its stored vector; an asymmetric one (e5) embeds the passage side.
+    stored_vector = None if getattr(toolkit.embedder, "asymmetric", False) else vector
+    index_ticket(tickets, toolkit.redactor, record, vector=stored_vector, text_redacted=True)
     return record.status
 
 

@@ -1,17 +1,16 @@
 """``/v1/ai/entities``, ``/v1/ai/redact`` and ``/v1/ai/rehydrate``: the entity/PII layer for other services.
 
-These run in the API process on its read-only services (tools/queries.py): they are pure, read-only tools with no
-business state to make durable, and a round trip through a workflow would only add latency.
+Entities and redaction are computed in the API process on its read-only services (tools/queries.py);
+the two writes these endpoints need, a redaction mapping and a re-hydration audit row, are done by
+the worker in short workflows (``workflows/personal_data.py``) that the API waits for.
 
 Cost is linear in the text (about 5-16 ms per 1,000 characters, docs/entities.md); each request has
 ``TRIAGE_REQUEST_TIME_BUDGET_S`` to finish (413 ``time_budget_exceeded`` otherwise) and stops within
 one 20k-character window when its client disconnects.
 
 Re-hydration puts personal data back in clear: only roles that may see it (``api.auth.PERSONAL_DATA_ROLES``)
-may call it, and every attempt is an audit event (``tools/pii/audit.py``). The API writes that
-append-only audit row itself, next to the redaction mappings it already writes for ``/redact``:
-an audit record must exist before the clear text leaves, which a workflow started after the
-fact could not promise.
+may call it, and every attempt is an audit event (``tools/pii/audit.py``), written before the clear
+text leaves: the API waits for the audit workflow, and answers an error (no text) if it fails.
 """
 
 from __future__ import annotations
@@ -25,14 +24,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require_personal_data_role
 from api.budget import run_with_budget
-from api.deps import AuditDep, PrincipalDep, SettingsDep, TenantDep, QueriesDep, VaultDep
+from api.deps import PrincipalDep, QueriesDep, SettingsDep, TemporalDep, TenantDep, VaultDep
+from api.engine import run_short_workflow
 from api.errors import ERROR_RESPONSES, error_response
 from api.routing import JsonCheckingRoute
-from core.contracts import Entity
+from core.contracts import Entity, RehydrationEvent, StoreMapping
 from tools.classification.language import detect_language
 from core.errors import InvalidInputError, NotFoundError
 from tools.pii import PERSONAL_TYPES, rehydrate
 from tools.pii.entities import ExtractionStopped
+from workflows.personal_data import AuditRehydrationWorkflow, StoreMappingWorkflow
 
 router = APIRouter(prefix="/v1/ai", tags=["entities and personal data"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 _FREE_TEXT_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -128,7 +129,7 @@ async def extract_entities(body: EntitiesRequest, queries: QueriesDep, settings:
 
 @router.post("/redact", response_model=RedactResponse, summary="Replace personal data with typed placeholders", responses=_FREE_TEXT_RESPONSES)
 async def redact(
-    body: RedactRequest, queries: QueriesDep, vault: VaultDep, settings: SettingsDep, tenant: TenantDep, request: Request
+    body: RedactRequest, queries: QueriesDep, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, request: Request
 ) -> RedactResponse:
     """Placeholders are stable within the text (``<EMAIL_1>`` is the same address everywhere) and
     the mapping is kept, encrypted, for TRIAGE_REDACTION_TTL_HOURS so a reply can be re-hydrated."""
@@ -144,7 +145,12 @@ async def redact(
         f"redaction of {len(text)} characters",
     )
     result = await asyncio.to_thread(redactor.redact_found, text, found, types)
-    mapping_id = await asyncio.to_thread(vault.put, tenant, result.mapping) if result.mapping else None
+    mapping_id = None
+    if result.mapping:  # kept by the worker (the API writes no store)
+        mapping_id = await run_short_workflow(
+            client, StoreMappingWorkflow.run, StoreMapping(tenant_id=tenant, mapping=result.mapping),
+            kind="redaction", tenant=tenant, task_queue=settings.task_queue, timeout_s=settings.workflow_result_timeout_s,
+        )
     return RedactResponse(
         redacted_text=result.text,
         mapping_id=mapping_id,
@@ -161,7 +167,7 @@ async def redact(
     responses={404: error_response("Unknown or expired mapping (`mapping_not_found`)")},
 )
 async def rehydrate_text(
-    body: RehydrateRequest, vault: VaultDep, audit: AuditDep, tenant: TenantDep, principal: PrincipalDep, settings: SettingsDep, request: Request
+    body: RehydrateRequest, vault: VaultDep, client: TemporalDep, tenant: TenantDep, principal: PrincipalDep, settings: SettingsDep, request: Request
 ) -> RehydrateResponse:
     """Only keys whose role may see personal data (``agent``, ``admin``; not ``service``: 403
     ``forbidden``). Every attempt is recorded in the ``rehydration_audit`` table (key, user, role,
@@ -170,23 +176,28 @@ async def rehydrate_text(
     require_personal_data_role(principal)
     text = _checked_text(body.text, settings.max_text_chars)
 
-    def audited(outcome: str, replaced: int) -> None:
-        audit.record(
+    async def audited(outcome: str, replaced: int) -> None:
+        """The audit row is written by the worker; waiting for it means no clear text leaves unaudited."""
+        event = RehydrationEvent(
             tenant_id=tenant,
             key_id=principal.key_id,
             user_id=principal.user_id,
             role=principal.role,
-            mapping_id=body.mapping_id,
+            mapping_id=body.mapping_id[:64],
             outcome=outcome,  # type: ignore[arg-type]
             replaced=replaced,
             request_id=getattr(request.state, "request_id", None),
+        )
+        await run_short_workflow(
+            client, AuditRehydrationWorkflow.run, event,
+            kind="rehydration-audit", tenant=tenant, task_queue=settings.task_queue, timeout_s=settings.workflow_result_timeout_s,
         )
 
     try:
         mapping = await asyncio.to_thread(vault.get, tenant, body.mapping_id)
     except NotFoundError:
-        await asyncio.to_thread(audited, "not_found", 0)
+        await audited("not_found", 0)
         raise
     replaced = sum(text.count(placeholder) for placeholder in mapping)
-    await asyncio.to_thread(audited, "rehydrated", replaced)
+    await audited("rehydrated", replaced)
     return RehydrateResponse(text=rehydrate(text, mapping), replaced=replaced)

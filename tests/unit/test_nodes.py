@@ -117,7 +117,10 @@ async def test_route_uses_taxonomy_team(installed_toolkit: TriageToolkit) -> Non
 
 def test_graph_places_io_nodes_in_activities_and_pure_nodes_in_the_workflow() -> None:
     graph = make_triage_graph()
-    assert set(graph.nodes) == {"classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route", "record_ticket"}
+    from core.graphs import TRIAGE_ACTIVITY_NODES, TRIAGE_WORKFLOW_NODES
+
+    assert set(graph.nodes) == set(TRIAGE_ACTIVITY_NODES) | set(TRIAGE_WORKFLOW_NODES)
+    assert {"classify", "prioritize", "extract_entities", "retrieve", "draft", "policy_check", "route", "record_ticket"} <= set(graph.nodes)
     for name, spec in graph.nodes.items():
         assert callable(spec.metadata["summary_fn"])
         if name in ("prioritize", "policy_check", "route"):

@@ -11,7 +11,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from concurrent.futures import Future
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -41,10 +41,25 @@ class CachingEmbedder:
     def model_id(self) -> str:
         return self._inner.model_id
 
+    @property
+    def asymmetric(self) -> bool:
+        """True when queries are embedded differently from stored passages (e5's ``query:`` prefix)."""
+        return hasattr(self._inner, "embed_queries")
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Passage-side vectors (what is stored)."""
+        return self._cached(texts, self._inner.embed, b"p")
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query-side vectors (what is searched or classified with); the passage side for symmetric models."""
+        if not self.asymmetric:
+            return self.embed(texts)
+        return self._cached(texts, self._inner.embed_queries, b"q")  # type: ignore[attr-defined]
+
+    def _cached(self, texts: Sequence[str], compute: Callable[[list[str]], np.ndarray], side: bytes) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        keys = [hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest() for text in texts]
+        keys = [side + hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest() for text in texts]
         futures: list[Future[np.ndarray]] = []
         mine: dict[bytes, tuple[str, Future[np.ndarray]]] = {}
         with self._lock:
@@ -62,7 +77,7 @@ class CachingEmbedder:
         if mine:
             pending = list(mine.items())
             try:
-                vectors = self._inner.embed([text for _, (text, _) in pending])
+                vectors = compute([text for _, (text, _) in pending])
             except BaseException as exc:
                 with self._lock:
                     for key, (_, future) in pending:
