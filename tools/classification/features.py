@@ -75,6 +75,7 @@ class HybridHead:
         self._model: Any = None
         self._basis: np.ndarray | None = None
         self._train_features: sparse.csr_matrix | None = None
+        self._train_features_t: sparse.csr_matrix | None = None
         self._fit_matrix: Any = None
 
     @property
@@ -110,6 +111,7 @@ class HybridHead:
         features = self._features(texts, vectors, fit=True)
         self._basis = None
         self._train_features = None
+        self._train_features_t = None
         rows, columns = features.shape
         with _one_blas_thread(), warnings.catch_warnings():
             if rows <= ROW_SPACE_LIMIT and columns > rows:
@@ -135,6 +137,7 @@ class HybridHead:
         sibling = HybridHead(self.config)
         sibling._word, sibling._char = self._word, self._char
         sibling._basis, sibling._train_features = self._basis, self._train_features
+        sibling._train_features_t = self._train_features_t
         sibling._fit_matrix = self._fit_matrix
         sibling._model = LogisticRegression(C=self.config.regularisation_c, max_iter=self.config.max_iter)
         with _one_blas_thread(), warnings.catch_warnings():
@@ -156,6 +159,9 @@ class HybridHead:
         keep = eigenvalues > eigenvalues.max() * 1e-9
         singular = np.sqrt(eigenvalues[keep])
         self._train_features = features
+        # X^T kept as CSR: ``x @ features.T`` would convert the transposed (CSC) matrix back to CSR on every
+        # call, which was most of a classification's time (a 700 x 50k transpose per ticket).
+        self._train_features_t = features.T.tocsr()
         self._basis = eigenvectors[:, keep] / singular  # U S^-1: x X^T U S^-1 = x V
         return eigenvectors[:, keep] * singular  # U S
 
@@ -163,7 +169,7 @@ class HybridHead:
         features = self._features(texts, vectors, fit=False)
         if self._basis is None:
             return features
-        return np.asarray((features @ self._train_features.T) @ self._basis)  # type: ignore[union-attr]
+        return np.asarray((features @ self._train_features_t) @ self._basis)  # type: ignore[union-attr]
 
     def predict_proba(self, texts: Sequence[str], vectors: np.ndarray | None) -> np.ndarray:
         """Class probabilities, columns in :attr:`classes` order."""
