@@ -117,20 +117,25 @@ async def delete_engine_history(workflow_id_prefix: str) -> int:
     workflows) from Temporal: their histories hold the messages, encrypted, until retention ends."""
     client = activity.client()
     handle = client.get_workflow_handle(workflow_id_prefix)
+    runs: dict[str, str] = {}
     try:
         description = await handle.describe()
+        runs[description.run_id] = description.id
         if description.status == WorkflowExecutionStatus.RUNNING:
             await handle.terminate(reason="conversation deleted (GDPR)")
     except RPCError as exc:
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
-    deleted = 0
+    # Earlier runs (continue-as-new) and feedback runs are found through visibility, which lags a
+    # little behind; the current run is deleted by the id described above in any case.
     async for execution in client.list_workflows(f"WorkflowId STARTS_WITH '{workflow_id_prefix}'"):
+        runs[execution.run_id] = execution.id
+    deleted = 0
+    for run_id, workflow_id in runs.items():
         try:
             await client.workflow_service.delete_workflow_execution(
                 DeleteWorkflowExecutionRequest(
-                    namespace=client.namespace,
-                    workflow_execution=WorkflowExecution(workflow_id=execution.id, run_id=execution.run_id),
+                    namespace=client.namespace, workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=run_id)
                 )
             )
             deleted += 1

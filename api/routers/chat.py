@@ -26,7 +26,7 @@ import contextlib
 import json
 import re
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, AsyncIterator
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -407,7 +407,11 @@ class DeletionResponse(BaseModel):
 
 
 def _summary(row: dict[str, Any]) -> ConversationSummary:
-    return ConversationSummary(**{key: row[key] for key in ConversationSummary.model_fields})
+    fields = {key: row[key] for key in ConversationSummary.model_fields}
+    for key in ("created_at", "updated_at"):  # SQLite hands back naive datetimes; they are UTC
+        if fields[key].tzinfo is None:
+            fields[key] = fields[key].replace(tzinfo=timezone.utc)
+    return ConversationSummary(**fields)
 
 
 def _conversation_owner(tenant: TenantDep, user: UserDep, conversation_id: str) -> ConversationOwner:
