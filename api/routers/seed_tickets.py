@@ -121,7 +121,7 @@ async def list_tickets(
 
 
 @router.get(
-    "/{ticket_number:int}",
+    "/{ticket_number}",
     response_model=SeedTicket,
     summary="Get a ticket by number (seed 000)",
     responses={404: error_response("Unknown ticket (`ticket_not_found`)")},
