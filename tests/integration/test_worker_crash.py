@@ -114,7 +114,12 @@ async def test_batch_survives_a_killed_worker_exactly_once(crash_settings: Setti
                     body = response.json()
                     assert body["completed"] == BATCH and body["failed"] == 0, body
                     assert [item["ticketId"] for item in body["results"]] == ids
-                    assert (await api.get("/health/ready")).status_code == 200
+
+
+                    async def ready_again() -> bool:
+                        return (await api.get("/health/ready")).status_code == 200
+
+                    assert await _wait_for(ready_again, 30, interval=1.0), (await api.get("/health/ready")).text
                 finally:
                     second.stop()
 
