@@ -122,6 +122,22 @@ async def test_a_triaged_ticket_is_indexed_and_resolving_it_makes_it_an_answer(a
     assert missing.status_code == 404
 
 
+async def test_resolving_with_a_person_stores_no_personal_data(api_client: httpx.AsyncClient, toolkit) -> None:  # type: ignore[no-untyped-def]
+    """A resolver's email or a PESEL in a resolution must not reach the store in clear (it surfaces to other agents)."""
+    ticket_id = await _process(api_client, "Outlook on laptop LT-0042 shows the mailbox full warning and stopped sending mail.")
+    resolved = await api_client.patch(
+        f"/api/v1/tickets/{ticket_id}",
+        json={"status": "resolved", "resolution": "Archived old mail for the user with PESEL 44051401359.", "resolved_by": "anna.nowak@example.com"},
+    )
+    assert resolved.status_code == 200, resolved.text
+    body = resolved.text
+    assert "anna.nowak@example.com" not in body and "44051401359" not in body
+    [chunk] = toolkit.retrieval.collection("tickets").document_chunks(ticket_id, "demo")
+    stored = repr(chunk.metadata) + chunk.text
+    assert "anna.nowak@example.com" not in stored and "44051401359" not in stored
+    assert "<EMAIL_1>" in str(chunk.metadata.get("resolved_by")) and "<PESEL_1>" in str(chunk.metadata.get("resolution"))
+
+
 async def test_triage_result_lists_similar_resolved_tickets(api_client: httpx.AsyncClient, temporal_client, integration_settings) -> None:  # type: ignore[no-untyped-def]
     from core.contracts import TriageResult
     from workflows import triage_workflow_id
