@@ -103,7 +103,7 @@ async def test_batch_survives_a_killed_worker_exactly_once(crash_settings: Setti
                     ready = await api.get("/health/ready")
                     return ready.status_code == 503 and "worker" in ready.json().get("missing", [])
 
-                assert await _wait_for(worker_reported_missing, 30, interval=1.0), "readiness never noticed the dead worker"
+                assert await _wait_for(worker_reported_missing, 60, interval=1.0), (await api.get("/health/ready")).text
 
                 second = WorkerProcess(settings, log_path)
                 try:
