@@ -9,9 +9,7 @@ from temporalio.client import Client
 
 from api.auth import Principal, authenticate, forbidden
 from core.settings import Settings
-from tools.queries import QueryServices
-from tools.pii.vault import MappingVault
-from tools.triage_ledger import TriageLedger
+from tools.queries import MappingVault, QueryServices, TriageLedger
 
 
 def _settings(request: Request) -> Settings:

@@ -30,7 +30,7 @@ from core.errors import (
     WorkflowTimeoutError,
 )
 from api.budget import ClientGoneError
-from tools.pii.log_scrubber import scrub
+from tools.queries import scrub
 
 __all__ = ["install_error_handlers", "error_response", "ERROR_SCHEMA", "ERROR_RESPONSES", "RETRY_AFTER_SECONDS", "PERSONAL_FIELDS", "safe_validation_errors"]
 

@@ -19,11 +19,15 @@ from api.routers import ai_triage, chat, codec, health, pii, search, seed_ticket
 from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
-from tools.queries import QueryServices, build_query_services
-from tools.pii.log_scrubber import PiiScrubbingFilter, install_log_scrubbing
-from tools.pii.vault import MappingVault
-from tools.ticket_register import TicketRegister
-from tools.triage_ledger import TriageLedger
+from tools.queries import (
+    build_query_services,
+    install_log_scrubbing,
+    MappingVault,
+    PiiScrubbingFilter,
+    QueryServices,
+    TicketRegister,
+    TriageLedger,
+)
 from workflows.client import connect_temporal, payload_codec
 
 

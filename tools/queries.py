@@ -1,5 +1,9 @@
 """The read-only side: what the API process loads to answer search and entity look-ups.
 
+This is the API's one door into tools/: every name a route needs is re-exported at the end of
+this module, so a glance at it shows everything the API can touch (readers, never writers of the
+worker's stores; the API's writes are workflows).
+
 The API must start fast and stay small, so it builds only the query embedder, the collections'
 readers (Chroma + the lexical index) and Presidio; the classifier, drafter, router and every
 writer belong to the worker (:mod:`agents.registry`). Both sides build their embedder and entity
@@ -70,3 +74,42 @@ def build_query_services(settings: Settings, embedder: Embedder | None = None, c
         redactor=redactor,
         retrieval=RetrievalCatalog(client, embedder, settings.lexical_path, settings.collection_names),
     )
+
+
+# ------------------------------------------------------------------ what the API may use from tools/
+from tools.classification.language import detect_language  # noqa: E402
+from tools.conversations import ConversationStore  # noqa: E402  (read side of the chat tables)
+from tools.pii import PERSONAL_TYPES, rehydrate  # noqa: E402
+from tools.pii.entities import ExtractionStopped  # noqa: E402
+from tools.pii.log_scrubber import PiiScrubbingFilter, install_log_scrubbing, scrub  # noqa: E402
+from tools.pii.vault import MappingVault  # noqa: E402  (the API only reads mappings; the worker writes them)
+from tools.retrieval import SearchHit  # noqa: E402
+from tools.retrieval.lexical import tokenize  # noqa: E402
+from tools.retrieval.tickets import load_ticket, resolution_fields  # noqa: E402
+from tools.ticket_register import RegisteredTicket, TicketRegister  # noqa: E402  (read side of seed 000's tickets)
+from tools.triage_ledger import TriageLedger  # noqa: E402  (metrics are read here, rows written by record_ticket)
+
+__all__ = [
+    "ConversationStore",
+    "ExtractionStopped",
+    "MappingVault",
+    "PERSONAL_TYPES",
+    "PiiScrubbingFilter",
+    "QueryServices",
+    "RegisteredTicket",
+    "SearchHit",
+    "TicketRegister",
+    "TriageLedger",
+    "build_chroma_client",
+    "build_embedder",
+    "build_entity_extractor",
+    "build_query_services",
+    "detect_language",
+    "install_log_scrubbing",
+    "load_ticket",
+    "rehydrate",
+    "resolution_fields",
+    "scrub",
+    "tokenize",
+]
+

@@ -21,7 +21,7 @@ from api.routing import JsonCheckingRoute
 from api.routers.tickets import run_triage
 from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult, slug
 from core.errors import TriageError
-from tools.retrieval.tickets import load_ticket
+from tools.queries import load_ticket
 
 router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 

@@ -63,7 +63,7 @@ from core.contracts import TokenUsage
 from core.errors import NotFoundError, WorkflowFailedError, WorkflowTimeoutError
 from core.settings import Settings
 from core.sql import create_engine
-from tools.conversations import ConversationStore
+from tools.queries import ConversationStore
 from workflows.conversation import (
     ChatFeedbackWorkflow,
     ConversationWorkflow,

@@ -29,10 +29,8 @@ from api.engine import run_short_workflow
 from api.errors import ERROR_RESPONSES, error_response
 from api.routing import JsonCheckingRoute
 from core.contracts import Entity, RehydrationEvent, StoreMapping
-from tools.classification.language import detect_language
+from tools.queries import detect_language, ExtractionStopped, PERSONAL_TYPES, rehydrate
 from core.errors import InvalidInputError, NotFoundError
-from tools.pii import PERSONAL_TYPES, rehydrate
-from tools.pii.entities import ExtractionStopped
 from workflows.personal_data import AuditRehydrationWorkflow, StoreMappingWorkflow
 
 router = APIRouter(prefix="/v1/ai", tags=["entities and personal data"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)

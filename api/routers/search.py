@@ -20,9 +20,7 @@ from api.errors import ERROR_RESPONSES, error_response
 
 _UNKNOWN_TICKET = {404: error_response("Unknown ticket for this tenant (`ticket_not_found`)")}
 from api.routing import JsonCheckingRoute
-from tools.retrieval import SearchHit
-from tools.retrieval.lexical import tokenize
-from tools.retrieval.tickets import load_ticket, resolution_fields
+from tools.queries import load_ticket, resolution_fields, SearchHit, tokenize
 
 router = APIRouter(tags=["search"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 

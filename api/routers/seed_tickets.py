@@ -22,7 +22,7 @@ from api.routers.tickets import run_triage
 from api.routing import JsonCheckingRoute
 from core.contracts import TriageRequest
 from core.errors import NotFoundError, WorkflowFailedError
-from tools.ticket_register import RegisteredTicket, TicketRegister
+from tools.queries import RegisteredTicket, TicketRegister
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets (seed 000)"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 
