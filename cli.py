@@ -17,7 +17,7 @@ from pathlib import Path
 from core.api_keys_cli import add_keys_command
 from tools.evaluation.cli import add_eval_command, add_reembed_command
 from core.settings import get_settings
-from tools.errors import TriageError
+from core.errors import TriageError
 from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_documents, open_chroma_client
 from tools.retrieval.loaders import SUFFIXES
 

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 import pytest
 
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tools.retrieval import SourceDocument, open_chroma_client
 from tools.retrieval.reembed import reembed_collection
 from tools.retrieval.store import MODEL_KEY, ChromaKnowledgeStore

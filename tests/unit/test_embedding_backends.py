@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tools.embeddings import build_local_embedder, canonical_embedder_name, embed_queries
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 TEXTS = ["I was charged twice for my order", "Two identical payments for one order", "The printer on floor 3 is jammed"]
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from tools.classification.features import HeadConfig, HybridHead
 from tools.embeddings import Embedder, embed_queries
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tools.taxonomy import Taxonomy
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tools.embeddings.base import Embedder
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 
 DEFAULT_EMBEDDER = "use-multilingual"
 #: Names of the local backends; ``local`` is the pre-issue-10 name of the default, kept as an alias.

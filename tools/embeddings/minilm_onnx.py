@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tools.embeddings.base import normalise_rows
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tools.offline import enforce_offline
 
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"

@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from tools.embeddings.base import normalise_rows
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tools.offline import enforce_offline
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT
-from tools.errors import ConfigurationError
+from core.errors import ConfigurationError
 from tools.retrieval.documents import SourceDocument
 
 CLASSIFICATION_DATASETS = ("own", "massive_pl_en", "banking77", "banking77-10shot", "bitext")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping
 import numpy as np
 
 from tools.embeddings import Embedder, embed_queries
-from tools.errors import ConfigurationError, StoreUnavailableError
+from core.errors import ConfigurationError, StoreUnavailableError
 from tools.offline import enforce_offline
 from tools.retrieval.documents import Chunk, SourceDocument, chunk_document
 
