@@ -21,7 +21,7 @@ from core.triage_state import TriageState, request_of
 from tools.graph import EntityKeyer, GraphStore
 from tools.retrieval import load_documents
 from tools.ticket_register import ai_response_text
-from workflows.indexing import INDEX_TICKET_ACTIVITY
+from core.graphs import INDEX_TICKET_ACTIVITY
 
 log = logging.getLogger("triage.graph")
 

@@ -7,7 +7,7 @@ that only the worker loads, so the two meet on these names.
 TRIAGE_GRAPH = "triage"
 """The LangGraph ``StateGraph`` that triages one ticket (agents/triage/graph.py)."""
 
-TRIAGE_ACTIVITY_NODES = ("classify", "extract_entities", "retrieve", "graph_context", "draft", "record_ticket")
+TRIAGE_ACTIVITY_NODES = ("classify", "extract_entities", "retrieve", "draft", "record_ticket")
 """Nodes that run as Temporal activities: each does model work or store I/O."""
 
 TRIAGE_WORKFLOW_NODES = ("prioritize", "policy_check", "route")
@@ -18,3 +18,10 @@ TICKET_NOT_FOUND = "ticket_not_found"
 """Error type the ticket update activity raises for an unknown ticket (not retried)."""
 STORE_MAPPING_ACTIVITY = "pii.store_mapping"
 AUDIT_REHYDRATION_ACTIVITY = "pii.audit_rehydration"
+ENTITY_INDEXING_WORKFLOW = "EntityIndexingWorkflow"
+INDEX_TICKET_ACTIVITY = "graph.index_ticket"
+
+
+def indexing_workflow_id(triage_workflow_id: str) -> str:
+    """One indexing workflow per ticket workflow (its id is already escaped and tenant-scoped)."""
+    return f"graph-index-{triage_workflow_id}"

@@ -19,13 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from core.errors import InvalidInputError
     from core.graph_contracts import GraphIndexOutcome, TicketGraphRecord
 
-ENTITY_INDEXING_WORKFLOW = "EntityIndexingWorkflow"
-INDEX_TICKET_ACTIVITY = "graph.index_ticket"
-
-
-def indexing_workflow_id(triage_workflow_id: str) -> str:
-    """One indexing workflow per ticket workflow (its id is already escaped and tenant-scoped)."""
-    return f"graph-index-{triage_workflow_id}"
+from core.graphs import ENTITY_INDEXING_WORKFLOW, INDEX_TICKET_ACTIVITY, indexing_workflow_id  # noqa: E402,F401
 
 
 @workflow.defn(name=ENTITY_INDEXING_WORKFLOW)

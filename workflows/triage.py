@@ -9,15 +9,11 @@ This module imports only temporalio and core/: the graph and its tools belong to
 from __future__ import annotations
 
 from temporalio import workflow
-from temporalio.exceptions import WorkflowAlreadyStartedError
-
-from workflows.indexing import ENTITY_INDEXING_WORKFLOW, indexing_workflow_id
 
 with workflow.unsafe.imports_passed_through():
     from temporalio.langgraph import graph
 
     from core.contracts import TriageRequest, TriageResult
-    from core.graph_contracts import ticket_graph_record
     from core.graphs import TRIAGE_GRAPH
     from core.triage_state import assemble_result
 
@@ -37,17 +33,4 @@ class TriageWorkflow:
             }
         )
         result = assemble_result(state, workflow.now(), info.workflow_id)
-        graph_record = ticket_graph_record(state)
-        if graph_record is not None:
-            # Background graph indexing (seed 000): abandoned, so this result never waits for the graph store.
-            try:
-                await workflow.start_child_workflow(
-                    ENTITY_INDEXING_WORKFLOW,
-                    graph_record,
-                    id=indexing_workflow_id(info.workflow_id),
-                    parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                    static_summary=f"Graph {request.ticket_id}",
-                )
-            except WorkflowAlreadyStartedError:
-                pass  # a reset run: the first run's indexing is still retrying and writes the same ticket
         return result

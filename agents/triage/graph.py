@@ -2,13 +2,13 @@
 
 Shape (three activity hops on the critical path; deterministic nodes run in the workflow)::
 
-    START -> classify* --> prioritize ------+
-    START -> extract_entities* -------------+-> draft* -> policy_check -> route -> record_ticket* -> END
-             extract_entities* -> graph_context* -+
-    START -> retrieve* ---------------------+
+    START -> classify* --> prioritize -+
+    START -> extract_entities* --------+-> draft* -> policy_check -> route -> record_ticket* -> END
+    START -> retrieve* ----------------+
 
-graph_context (the entity graph around the ticket's entities) needs the entities, so it follows
-extract_entities; it is off the critical path while extract + graph are faster than classify/retrieve.
+The entity graph around the ticket's entities (GraphRAG) needs the entities, so the draft activity
+looks it up together with the cited articles: a node of its own after extract_entities made the
+critical path four hops (measured 448 ms p50 against 223-305 ms with three).
 
 ``*`` marks activities: each does model work or store I/O, so it gets retries, a timeout, a
 heartbeat and a summary in the Temporal UI. prioritize, policy_check and route only compute on the
@@ -25,7 +25,6 @@ from typing import Any, Callable
 from langgraph.graph import END, START, StateGraph
 from temporalio.common import RetryPolicy
 
-from agents import graph_activities
 from agents.triage import nodes
 from core.graphs import TRIAGE_ACTIVITY_NODES, TRIAGE_WORKFLOW_NODES
 from core.triage_state import TriageState
@@ -113,7 +112,6 @@ def make_triage_graph(heartbeat_timeout: timedelta | None = HEARTBEAT_TIMEOUT) -
     graph.add_node("classify", nodes.classify, metadata=_activity("classify", 30))
     graph.add_node("extract_entities", nodes.extract_entities, metadata=_activity("extract_entities", 60))
     graph.add_node("retrieve", nodes.retrieve, metadata=_activity("retrieve", 30))
-    graph.add_node("graph_context", graph_activities.graph_context, metadata=_activity("graph_context", 30))
     graph.add_node("prioritize", nodes.prioritize, metadata=_in_workflow("prioritize"))
     graph.add_node("draft", nodes.draft, metadata=_activity("draft", 120))
     graph.add_node("policy_check", nodes.policy_check, metadata=_in_workflow("policy_check"))
@@ -124,8 +122,7 @@ def make_triage_graph(heartbeat_timeout: timedelta | None = HEARTBEAT_TIMEOUT) -
     graph.add_edge(START, "extract_entities")
     graph.add_edge(START, "retrieve")
     graph.add_edge("classify", "prioritize")
-    graph.add_edge("extract_entities", "graph_context")
-    graph.add_edge(["prioritize", "extract_entities", "retrieve", "graph_context"], "draft")
+    graph.add_edge(["prioritize", "extract_entities", "retrieve"], "draft")
     graph.add_edge("draft", "policy_check")
     graph.add_edge("policy_check", "route")
     graph.add_edge("route", "record_ticket")

@@ -18,9 +18,13 @@ from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
 
 from temporalio import activity
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from agents.graph_activities import register_ticket
+from agents import graph_activities
 from agents.registry import get_toolkit
+from core.graph_contracts import ticket_graph_record
+from core.graphs import ENTITY_INDEXING_WORKFLOW, indexing_workflow_id
 from core.triage_state import TriageState, request_of
 from core.contracts import (
     AIUsage,
@@ -200,6 +204,10 @@ async def draft(state: TriageState) -> dict[str, Any]:
     dropped and recorded in ``dropped_citations`` so the policy check still sees it.
     """
     toolkit = get_toolkit()
+    # The graph neighbourhood of the ticket's entities is gathered here, with the articles, rather
+    # than in a node of its own: after extract_entities it would add a fourth hop to the critical path.
+    graph_update = await graph_activities.graph_context(state)
+    state = {**state, **graph_update}  # type: ignore[typeddict-item]
     request = request_of(state)
     classification = state["classification"]
     language = classification.get("language", "en")
@@ -231,6 +239,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     if calls and toolkit.usage_ledger is not None:
         await _work(_record_usage, toolkit.usage_ledger, state, request, calls)
     return {
+        **graph_update,
         "answer_draft": answer.model_dump(),
         "dropped_citations": dropped,
         "token_usage": TokenUsage(
@@ -421,7 +430,38 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
     status = await _work(_index_ticket, state, request, await _ticket_vector(request.raw_message))
     await _work(toolkit.ledger.record, ledger_entry(state, finished_at))
     await _work(register_ticket, state, _redacted_message(state, request))  # seed 000's numbered ticket row
-    return {"ticket_status": status, "finished_at": finished_at.isoformat()}
+    update = {"ticket_status": status, "finished_at": finished_at.isoformat()}
+    await _start_graph_indexing({**state, **update})  # type: ignore[arg-type]
+    return update
+
+
+async def _start_graph_indexing(state: TriageState) -> None:
+    """Start the ticket's EntityIndexingWorkflow (seed 000's background graph job) and return at once.
+
+    Started from this activity with the worker's own client rather than as a child of the triage
+    workflow: a child start costs the triage a workflow-task round trip (~100 ms measured), and the
+    indexing must never delay the result. A retried attempt or a reset run finds the workflow
+    running (ignored) or finished (indexed again: the graph writes are idempotent).
+    """
+    record = ticket_graph_record(dict(state))
+    if record is None or not activity.in_activity():
+        return
+    workflow_id = indexing_workflow_id(state.get("run", {}).get("workflow_id") or triage_workflow_id_of(state))
+    try:
+        await activity.client().start_workflow(
+            ENTITY_INDEXING_WORKFLOW,
+            record,
+            id=workflow_id,
+            task_queue=activity.info().task_queue,
+            static_summary=f"Graph {record.ticket_id}",
+        )
+    except WorkflowAlreadyStartedError:
+        pass
+
+
+def triage_workflow_id_of(state: TriageState) -> str:
+    request = state["request"]
+    return f"inprocess-{request['tenant_id']}-{request['ticket_id']}"
 
 
 def _redacted_message(state: TriageState, request: TriageRequest) -> str:
