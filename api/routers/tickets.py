@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Literal
 
 from fastapi import APIRouter
@@ -13,13 +12,13 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.deps import SettingsDep, TemporalDep, TenantDep
-from api.engine import temporal_calls
+from api.engine import run_short_workflow, temporal_calls
 from api.errors import ERROR_RESPONSES, error_response
 from api.routing import JsonCheckingRoute
 from core.contracts import ProcessResponse, TicketChange, TicketInput, TicketState, TriageRequest, TriageResult, to_ticket_output
 from core.errors import InvalidInputError, NotFoundError, WorkflowFailedError, WorkflowTimeoutError
 from workflows import TriageWorkflow, triage_workflow_id
-from workflows.ids import escape_id_part, tenant_workflow_prefix
+from workflows.ids import tenant_workflow_prefix
 from workflows.tickets import TicketUpdateWorkflow
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
@@ -157,19 +156,10 @@ async def update_ticket(ticket_id: str, update: TicketUpdate, client: TemporalDe
         resolved_by=update.resolved_by or "",
         category=update.category or "",
     )
-    workflow_id = f"{tenant_workflow_prefix('ticket-update', tenant)}{escape_id_part(ticket_id)}-{uuid.uuid4().hex[:12]}"
-    try:
-        with temporal_calls(f"updating ticket {ticket_id}"):
-            state = await asyncio.wait_for(
-                client.execute_workflow(
-                    TicketUpdateWorkflow.run, change, id=workflow_id, task_queue=settings.task_queue, static_summary=f"Update {ticket_id}"
-                ),
-                timeout=settings.workflow_result_timeout_s,
-            )
-    except asyncio.TimeoutError as exc:
-        raise WorkflowTimeoutError(f"the update of {ticket_id} is still running (workflow {workflow_id})") from exc
-    except WorkflowFailureError as exc:
-        raise WorkflowFailedError(f"ticket update workflow {workflow_id} failed: {exc.cause}") from exc
+    state = await run_short_workflow(
+        client, TicketUpdateWorkflow.run, change,
+        kind="ticket-update", tenant=tenant, task_queue=settings.task_queue, timeout_s=settings.workflow_result_timeout_s,
+    )
     if state is None:
         raise NotFoundError(f"ticket {ticket_id!r} is not known for this tenant", code="ticket_not_found")
     return state

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 from core.settings import PROJECT_ROOT, Settings
@@ -29,6 +30,25 @@ def settings_environment(settings: Settings) -> dict[str, str]:
         "TRIAGE_TICKET_COLLECTION": settings.ticket_collection,
         "TRIAGE_DEFAULT_TENANT": settings.default_tenant,
     }
+
+
+def separate_worker_settings(state_dir: Path, chroma: tuple[str, int], temporal_address: str, prefix: str, **overrides: object) -> Settings:
+    """Settings for a test whose worker runs as its own process: Chroma server mode and collections,
+    task queue of its own, so it shares nothing with the session's in-process worker."""
+    host, port = chroma
+    suffix = uuid.uuid4().hex[:8]
+    values: dict[str, object] = {
+        "state_dir": state_dir,
+        "temporal_address": temporal_address,
+        "task_queue": f"{prefix}-{suffix}",
+        "chroma_mode": "http",
+        "chroma_host": host,
+        "chroma_port": port,
+        "kb_collection": f"kb_{suffix}",
+        "runbook_collection": f"rb_{suffix}",
+        "ticket_collection": f"tickets_{suffix}",
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
 class WorkerProcess:

@@ -7,7 +7,6 @@ it, so the next turn still knows what the first one said.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from core.api_keys import ApiKeyStore
 from core.settings import Settings
-from tests.integration.processes import WorkerProcess
+from tests.integration.processes import WorkerProcess, separate_worker_settings
 from tests.integration.test_chat import SSE, TURNS, answer_of, parse_sse
 from tools.queries import build_query_services
 from workflows.client import data_converter
@@ -28,19 +27,8 @@ from workflows.conversation import ConversationWorkflow, conversation_workflow_i
 
 @pytest.fixture()
 def crash_settings(tmp_path: Path, chroma_server: tuple[str, int], temporal_env: WorkflowEnvironment) -> Settings:
-    host, port = chroma_server
-    suffix = uuid.uuid4().hex[:8]
-    return Settings(
-        state_dir=tmp_path / "state",
-        temporal_address=temporal_env.client.service_client.config.target_host,
-        task_queue=f"chat-crash-{suffix}",
-        chroma_mode="http",
-        chroma_host=host,
-        chroma_port=port,
-        kb_collection=f"kb_{suffix}",
-        runbook_collection=f"rb_{suffix}",
-        ticket_collection=f"tickets_{suffix}",
-        workflow_result_timeout_s=120,
+    return separate_worker_settings(
+        tmp_path / "state", chroma_server, temporal_env.client.service_client.config.target_host, "chat-crash", workflow_result_timeout_s=120
     )
 
 

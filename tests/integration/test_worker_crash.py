@@ -21,7 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.main import create_app
 from core.api_keys import ApiKeyStore
 from core.settings import Settings
-from tests.integration.processes import WorkerProcess
+from tests.integration.processes import WorkerProcess, separate_worker_settings
 from tools.queries import build_query_services
 from tools.retrieval.tickets import TicketRecord, index_ticket
 from tools.triage_ledger import TriageLedger, triage_runs
@@ -40,19 +40,8 @@ TICKETS = [
 
 @pytest.fixture()
 def crash_settings(tmp_path: Path, chroma_server: tuple[str, int], temporal_env: WorkflowEnvironment) -> Settings:
-    host, port = chroma_server
-    suffix = uuid.uuid4().hex[:8]
-    return Settings(
-        state_dir=tmp_path / "state",
-        temporal_address=temporal_env.client.service_client.config.target_host,
-        task_queue=f"crash-{suffix}",
-        chroma_mode="http",
-        chroma_host=host,
-        chroma_port=port,
-        kb_collection=f"kb_{suffix}",
-        runbook_collection=f"rb_{suffix}",
-        ticket_collection=f"tickets_{suffix}",
-        workflow_result_timeout_s=150,
+    return separate_worker_settings(
+        tmp_path / "state", chroma_server, temporal_env.client.service_client.config.target_host, "crash", workflow_result_timeout_s=150
     )
 
 
@@ -71,6 +60,9 @@ async def test_batch_survives_a_killed_worker_exactly_once(crash_settings: Setti
     first = WorkerProcess(settings, log_path)
     try:
         first.wait_ready()
+        # Until its first SDK heartbeat (one interval after start) a worker is judged by its pollers, which
+        # Temporal keeps listing for a minute after a crash: let it heartbeat once before killing it.
+        await asyncio.sleep(settings.worker_heartbeat_interval_s + 1)
         client = await Client.connect(settings.temporal_address, data_converter=data_converter(settings))
         queries = build_query_services(settings)
         ids = [f"CRASH-{n:02d}-{uuid.uuid4().hex[:4]}" for n in range(BATCH)]
