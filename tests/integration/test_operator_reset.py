@@ -50,7 +50,7 @@ async def test_reset_to_before_draft_gives_a_new_result_counted_once(
             namespace=temporal_client.namespace,
             workflow_execution=WorkflowExecution(workflow_id=workflow_id, run_id=first_run),
             reason="operator retry from draft (test)",
-            workflow_task_finish_event_id=draft_scheduled_by - 1,
+            workflow_task_finish_event_id=draft_scheduled_by,  # the WorkflowTaskCompleted that scheduled the draft
             request_id=uuid.uuid4().hex,
         )
     )
