@@ -24,6 +24,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from core.settings import Settings
+from tools.queries import QueryServices
 
 __all__ = ["ProbeResult", "probe_temporal", "probe_worker", "probe_vector_store", "POLLER_LIVE_S", "HEARTBEAT_MARGIN_S"]
 
@@ -118,12 +119,12 @@ async def probe_worker(client: Client, settings: Settings) -> ProbeResult:
         return ProbeResult("worker", False, f"cannot ask Temporal about workers: {type(exc).__name__}: {exc}"[:300])
 
 
-def probe_vector_store(settings: Settings) -> ProbeResult:
+async def probe_vector_store(settings: Settings, queries: QueryServices) -> ProbeResult:
+    """The Chroma server answers its heartbeat, through the API's own client (one per process, not a
+    new client per probe) and off the event loop (the client is synchronous)."""
     if settings.chroma_mode == "http":
         try:
-            from tools.retrieval import open_chroma_client
-
-            open_chroma_client("http", host=settings.chroma_host, port=settings.chroma_port).heartbeat()
+            await asyncio.wait_for(asyncio.to_thread(queries.kb_store.heartbeat), _PROBE_TIMEOUT_S)
             return ProbeResult("vector_store", True, f"chroma server {settings.chroma_host}:{settings.chroma_port}")
         except Exception:
             return ProbeResult("vector_store", False, f"chroma server {settings.chroma_host}:{settings.chroma_port} unreachable")

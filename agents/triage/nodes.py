@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, TypeVar
@@ -79,7 +78,7 @@ async def classify(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     text = request_of(state).raw_message
     vector = await _ticket_vector(text)
-    outcome = await _work(_classify_with_vector, toolkit.classifier, text, vector)
+    outcome = await _work(functools.partial(toolkit.classifier.classify, text, vector=vector))
     classification = Classification(
         category=outcome.category,
         subcategory=outcome.subcategory,
@@ -93,13 +92,6 @@ async def classify(state: TriageState) -> dict[str, Any]:
         language=detect_language(text),
     )
     return {"classification": classification.model_dump()}
-
-
-def _classify_with_vector(classifier: Any, text: str, vector: Any) -> Any:
-    """The classifier's answer from the shared vector (a classifier without ``vector=`` embeds again)."""
-    if "vector" in inspect.signature(classifier.classify).parameters:
-        return classifier.classify(text, vector=vector)
-    return classifier.classify(text)
 
 
 async def prioritize(state: TriageState) -> dict[str, Any]:

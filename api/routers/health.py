@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.deps import SettingsDep, TemporalDep
+from api.deps import QueriesDep, SettingsDep, TemporalDep
 from api.readiness import probe_temporal, probe_vector_store, probe_worker
 
 router = APIRouter(tags=["health"])
@@ -45,11 +45,10 @@ async def live() -> HealthStatus:
     summary="Readiness Check",
     responses={503: {"model": HealthStatus, "description": "A dependency is down; see checks"}},
 )
-async def ready(client: TemporalDep, settings: SettingsDep) -> JSONResponse:
+async def ready(client: TemporalDep, settings: SettingsDep, queries: QueriesDep) -> JSONResponse:
     """200 when Temporal serves, a live worker serves the task queue (recent heartbeat or poll) and
     the vector store is there; else 503 naming the ``missing`` parts, each check with its detail."""
-    temporal, worker = await asyncio.gather(probe_temporal(client), probe_worker(client, settings))
-    probes = [temporal, worker, probe_vector_store(settings)]
+    probes = list(await asyncio.gather(probe_temporal(client), probe_worker(client, settings), probe_vector_store(settings, queries)))
     ok = all(p.ok for p in probes)
     body = HealthStatus(
         status="ready" if ok else "not_ready",
