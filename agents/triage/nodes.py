@@ -419,9 +419,10 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     request = request_of(state)
     finished_at = datetime.now(timezone.utc)
-    status = await _work(_index_ticket, state, request, await _ticket_vector(request.raw_message))
+    redacted = await _work(_redacted_message, state, request)  # one redaction for the tickets collection and seed 000's row
+    status = await _work(_index_ticket, state, request, await _ticket_vector(request.raw_message), redacted)
     await _work(toolkit.ledger.record, ledger_entry(state, finished_at))
-    await _work(register_ticket, state, _redacted_message(state, request))  # seed 000's numbered ticket row
+    await _work(register_ticket, state, redacted)  # seed 000's numbered ticket row
     update = {"ticket_status": status, "finished_at": finished_at.isoformat()}
     await _start_graph_indexing({**state, **update})  # type: ignore[arg-type]
     return update
@@ -466,7 +467,7 @@ def _redacted_message(state: TriageState, request: TriageRequest) -> str:
     return get_toolkit().redactor.redact_found(request.raw_message, found).text
 
 
-def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> str:
+def _index_ticket(state: TriageState, request: TriageRequest, vector: Any, redacted: str) -> str:
     toolkit = get_toolkit()
     classification = state["classification"]
     resolved = state["routing"]["decision"] == "auto_resolve"
@@ -474,12 +475,6 @@ def _index_ticket(state: TriageState, request: TriageRequest, vector: Any) -> st
     stored = tickets.document_chunks(request.ticket_id, request.tenant_id)
     if stored and stored[0].metadata.get("status") in ("in_progress", "resolved"):
         return str(stored[0].metadata["status"])
-    found = [
-        ExtractedEntity(e["type"], e["value"], e["confidence"], e["position"], e["end"], e.get("valid"))
-        for e in state.get("entities", [])
-        if e.get("end") is not None
-    ]
-    redacted = toolkit.redactor.redact_found(request.raw_message, found).text  # extract_entities analysed it already
     record = TicketRecord(
         ticket_id=request.ticket_id,
         tenant_id=request.tenant_id,
