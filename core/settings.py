@@ -97,6 +97,15 @@ class Settings(BaseSettings):
         {"gpt-4o-mini": (0.15, 0.60), "gpt-4.1-mini": (0.40, 1.60), "gpt-4.1": (2.00, 8.00), "gpt-4o": (2.50, 10.00)},
         description='USD per 1M tokens (input, output) per model, e.g. {"my-model": [0.2, 0.8]}; unknown models cost 0.',
     )
+    llm_classify: bool = Field(True, description="Let the model choose the category among the nearest labeled examples' candidates (one call per ticket).")
+    llm_classify_candidates: int = Field(5, ge=2, le=20, description="Candidate category/subcategory pairs the classify prompt offers (classifier top-k + nearest examples' labels).")
+    llm_classify_examples: int = Field(6, ge=0, le=30, description="Nearest labeled examples (data/labeled_tickets.jsonl) shown in the classify prompt.")
+    tenant_monthly_cost_cap_usd: float | None = Field(
+        None, ge=0, description="USD a tenant's model calls may cost per calendar month (UTC, from the llm_usage ledger); past it nodes use their offline path. Empty: no cap."
+    )
+    tenant_monthly_cost_caps_usd: dict[str, float] = Field(
+        {}, description='Per-tenant caps overriding TRIAGE_TENANT_MONTHLY_COST_CAP_USD, e.g. {"acme": 50, "demo": 0}.'
+    )
 
     # Personal data and entities
     entity_id_patterns: dict[str, str] = Field(
@@ -160,6 +169,14 @@ class Settings(BaseSettings):
                 raise ValueError(f'TRIAGE_CORS_ORIGINS entry {origin!r} must be "*" or scheme://host[:port] without a path')
         return value
 
+    @field_validator("tenant_monthly_cost_caps_usd", mode="after")
+    @classmethod
+    def _caps_not_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        negative = [tenant for tenant, cap in value.items() if cap < 0]
+        if negative:
+            raise ValueError(f"TRIAGE_TENANT_MONTHLY_COST_CAPS_USD: negative cap for {', '.join(negative)}")
+        return value
+
     @field_validator("entity_id_patterns", mode="after")
     @classmethod
     def _patterns_compile(cls, value: dict[str, str]) -> dict[str, str]:
@@ -185,6 +202,10 @@ class Settings(BaseSettings):
         if self.embedding_provider == "sentence-transformers" and self.embedding_model_path is None:
             raise ValueError("TRIAGE_EMBEDDING_PROVIDER=sentence-transformers needs TRIAGE_EMBEDDING_MODEL_PATH (a local model directory)")
         return self
+
+    def monthly_cost_cap(self, tenant_id: str) -> float | None:
+        """The tenant's monthly model budget in USD (its override, else the global cap); ``None``: no cap."""
+        return self.tenant_monthly_cost_caps_usd.get(tenant_id, self.tenant_monthly_cost_cap_usd)
 
     @property
     def chroma_path(self) -> Path:
