@@ -1,13 +1,18 @@
-"""Read knowledge from the formats support teams actually have: Markdown, HTML exports, text, JSONL.
+"""Read knowledge from the formats support teams actually have: Markdown, HTML exports, text, JSONL,
+PDF and Word (.docx).
 
 Everything becomes a :class:`SourceDocument` with Markdown-style ``##`` headings, so one chunker
-serves all formats and chunk ids stay ``DOC-ID-c-N`` whatever the source.
+serves all formats and chunk ids stay ``DOC-ID-c-N`` whatever the source. PDF and DOCX go through
+langchain-community's document loaders (``PyPDFLoader`` on pypdf, ``Docx2txtLoader`` on docx2txt):
+they are the kept implementation the design names, so we do not parse those formats ourselves.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import warnings
+import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterator
@@ -15,7 +20,7 @@ from typing import Any, Iterator
 from core.errors import InvalidInputError
 from tools.retrieval.documents import SourceDocument, parse_markdown_document
 
-SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt", ".jsonl")
+SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt", ".jsonl", ".pdf", ".docx")
 _BODY_FIELDS = ("body", "content", "text", "description")
 _ID_FIELDS = ("doc_id", "id", "ticket_id")
 
@@ -101,6 +106,47 @@ def load_text(path: Path) -> SourceDocument:
     return SourceDocument(doc_id=_doc_id_from(path), title=first_line[:200], url="", body=text)
 
 
+def _community_loaders() -> Any:
+    """``langchain_community.document_loaders``, imported on first use (it is slow to import and
+    warns that the package is being sunset; the loaders we use are unaffected)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community import document_loaders
+    return document_loaders
+
+
+def _from_pages(path: Path, pages: list[str], title: str | None, metadata: dict[str, str]) -> SourceDocument:
+    """Extracted page texts as one document; the title is the file's own, else its first line."""
+    lines = [re.sub(r"[ \t]+", " ", line).strip() for page in pages for line in page.splitlines()]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    if not body:
+        raise InvalidInputError(f"{path}: no text could be extracted (a scanned document needs OCR first)")
+    first_line = next(line for line in body.splitlines() if line)
+    return SourceDocument(doc_id=_doc_id_from(path), title=(title or first_line)[:200], url="", body=body, metadata=metadata)
+
+
+def load_pdf(path: Path) -> SourceDocument:
+    """One document per PDF (its pages joined), through ``PyPDFLoader``."""
+    from pypdf.errors import PyPdfError
+
+    try:
+        pages = _community_loaders().PyPDFLoader(str(path), mode="page").load()
+    except (PyPdfError, ValueError, KeyError, OSError) as exc:
+        raise InvalidInputError(f"{path}: not a readable PDF ({type(exc).__name__})") from exc
+    info = pages[0].metadata if pages else {}
+    metadata = {"pages": str(info.get("total_pages", len(pages))), "format": "pdf"}
+    return _from_pages(path, [page.page_content for page in pages], str(info.get("title") or "").strip() or None, metadata)
+
+
+def load_docx(path: Path) -> SourceDocument:
+    """One document per Word file, through ``Docx2txtLoader`` (text of paragraphs and tables)."""
+    try:
+        parts = _community_loaders().Docx2txtLoader(str(path)).load()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidInputError(f"{path}: not a readable .docx file ({type(exc).__name__})") from exc
+    return _from_pages(path, [part.page_content for part in parts], None, {"format": "docx"})
+
+
 def document_from_record(record: dict[str, Any], source: str) -> SourceDocument:
     """One JSON object (a ticket, an FAQ entry...) as a document; scalar fields become metadata."""
     doc_id = next((str(record[key]) for key in _ID_FIELDS if record.get(key)), None)
@@ -152,6 +198,10 @@ def load_documents(path: Path) -> list[SourceDocument]:
                 documents.append(load_text(file))
             elif suffix == ".jsonl":
                 documents.extend(load_jsonl(file))
+            elif suffix == ".pdf":
+                documents.append(load_pdf(file))
+            elif suffix == ".docx":
+                documents.append(load_docx(file))
             else:
                 raise InvalidInputError(f"{file}: unsupported format (use {', '.join(SUFFIXES)})")
         except UnicodeDecodeError as exc:
