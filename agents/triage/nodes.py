@@ -457,14 +457,30 @@ def triage_workflow_id_of(state: TriageState) -> str:
     return f"inprocess-{request['tenant_id']}-{request['ticket_id']}"
 
 
-def _redacted_message(state: TriageState, request: TriageRequest) -> str:
-    """The ticket text redacted with the entities extract_entities found (no second Presidio pass)."""
-    found = [
+def _found_entities(state: TriageState) -> list[ExtractedEntity]:
+    return [
         ExtractedEntity(e["type"], e["value"], e["confidence"], e["position"], e["end"], e.get("valid"))
         for e in state.get("entities", [])
         if e.get("end") is not None
     ]
-    return get_toolkit().redactor.redact_found(request.raw_message, found).text
+
+
+def _redacted_message(state: TriageState, request: TriageRequest) -> str:
+    """The ticket text redacted with the entities extract_entities found (no second Presidio pass)."""
+    return get_toolkit().redactor.redact_found(request.raw_message, _found_entities(state)).text
+
+
+def _redacted_resolution(state: TriageState, request: TriageRequest, draft: str) -> str:
+    """The draft as an auto-resolved ticket's stored resolution, with personal data replaced.
+
+    The draft is made from the ticket, so the personal values it can hold are the ticket's entities
+    and the customer's name and email (the greeting); the guard's pattern net catches the rest.
+    No Presidio pass: that was ~20 % of the worker's CPU per auto-resolved ticket.
+    """
+    by_value = get_toolkit().redactor.redact_known(draft, _found_entities(state))
+    return guard_text(
+        by_value.text, people=[request.customer_name], emails=[request.customer_email], mapping=by_value.mapping
+    ).text
 
 
 def _index_ticket(state: TriageState, request: TriageRequest, vector: Any, redacted: str) -> str:
@@ -484,12 +500,12 @@ def _index_ticket(state: TriageState, request: TriageRequest, vector: Any, redac
         category=classification["category"],
         subcategory=classification.get("subcategory") or "",
         priority=state["priority"]["level"],
-        resolution=state["answer_draft"]["body"] if resolved else "",
+        resolution=_redacted_resolution(state, request, state["answer_draft"]["body"]) if resolved else "",
         resolved_by="triage-desk (auto_resolve)" if resolved else "",
     )
     # A symmetric model's ticket vector is also its stored vector; an asymmetric one (e5) embeds the passage side.
     stored_vector = None if getattr(toolkit.embedder, "asymmetric", False) else vector
-    index_ticket(tickets, toolkit.redactor, record, vector=stored_vector, text_redacted=True)
+    index_ticket(tickets, toolkit.redactor, record, vector=stored_vector, text_redacted=True, resolution_redacted=True)
     return record.status
 
 

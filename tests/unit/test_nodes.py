@@ -176,6 +176,23 @@ async def test_record_ticket_indexes_the_ticket_redacted(installed_toolkit: Tria
     assert chunk.metadata["status"] == update["ticket_status"]
 
 
+async def test_an_auto_resolved_tickets_stored_resolution_holds_no_personal_data(installed_toolkit: TriageToolkit) -> None:
+    state = await _run_all("I was charged twice, refund to PL61109010140000071219812874 please, PESEL 44051401359.")
+    state["request"]["customer_name"] = "Anna Nowak"
+    state["request"]["customer_email"] = "anna.nowak@acme.pl"
+    state["routing"]["decision"] = "auto_resolve"
+    state["answer_draft"]["body"] = (
+        "Dear Anna Nowak, the refund to PL61109010140000071219812874 (PESEL 44051401359) is on its way; "
+        "we will confirm at anna.nowak@acme.pl. Pani Nowakowej dziękujemy."
+    )
+    assert (await nodes.record_ticket(state))["ticket_status"] == "resolved"
+    [chunk] = installed_toolkit.retrieval.collection("tickets").document_chunks(state["request"]["ticket_id"], "demo")
+    resolution = chunk.metadata["resolution"]
+    for value in ("Anna", "Nowak", "PL61109010140000071219812874", "44051401359", "anna.nowak@acme.pl"):
+        assert value not in resolution, value
+    assert "refund" in resolution and "<PESEL_1>" in resolution
+
+
 async def test_retrieve_finds_similar_resolved_tickets(installed_toolkit: TriageToolkit) -> None:
     from tools.retrieval.tickets import TicketRecord, index_ticket
 

@@ -123,3 +123,14 @@ def test_log_filter_applies_to_formatted_arguments(caplog: pytest.LogCaptureFixt
         handler.filters.clear()
     assert "anna.nowak@acme.pl" not in caplog.text and "44051401359" not in caplog.text
     assert "<EMAIL>" in caplog.text and "PL6110901014" not in caplog.text and "(3 tries)" in caplog.text
+
+
+def test_redact_known_replaces_every_occurrence_of_values_found_in_the_source(redactor: Redactor) -> None:
+    found = redactor.redact(TICKET).entities
+    draft = "Dzień dobry, zwrot na konto PL61109010140000071219812874 (PESEL 44051401359) zlecony; potwierdzenie wyślemy na anna.nowak@acme.pl."
+    result = redactor.redact_known(draft, found)
+    for value in ("PL61109010140000071219812874", "44051401359", "anna.nowak@acme.pl"):
+        assert value not in result.text
+    assert "<PESEL_1>" in result.text and "<EMAIL_1>" in result.text
+    assert rehydrate(result.text, result.mapping) == draft
+    assert redactor.redact_known("nothing personal here", found).text == "nothing personal here"

@@ -10,7 +10,7 @@ put the real value back into its answer.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from presidio_anonymizer import AnonymizerEngine
@@ -99,6 +99,25 @@ class Redactor:
 
     def redact(self, text: str, language: str | None = None, types: Iterable[str] | None = None) -> Redaction:
         return self.redact_found(text, self._extractor.extract(text, language), types)
+
+    def redact_known(self, text: str, known: Sequence[ExtractedEntity], types: Iterable[str] | None = None) -> Redaction:
+        """Redact every occurrence in ``text`` of values found in another text it was made from.
+
+        A triage draft is written from the ticket: the personal values it can hold are the ticket's
+        own (already extracted), so its stored copy is redacted by value, without a Presidio pass
+        (that pass was a fifth of the worker's CPU per auto-resolved ticket). Longer values win
+        where occurrences overlap.
+        """
+        wanted = self._types if types is None else frozenset(types)
+        spans: list[ExtractedEntity] = []
+        taken: list[tuple[int, int]] = []
+        for entity in sorted((e for e in known if e.type in wanted and e.value.strip()), key=lambda e: -len(e.value)):
+            for match in re.finditer(re.escape(entity.value), text):
+                if any(match.start() < end and start < match.end() for start, end in taken):
+                    continue
+                taken.append((match.start(), match.end()))
+                spans.append(replace(entity, start=match.start(), end=match.end()))
+        return self.redact_found(text, sorted(spans, key=lambda e: e.start), types)
 
     def redact_found(self, text: str, found: Sequence[ExtractedEntity], types: Iterable[str] | None = None) -> Redaction:
         """Redact with entities already extracted from ``text`` (a triage run has them), without analysing it again."""

@@ -43,12 +43,14 @@ def ticket_title(text: str, limit: int = 90) -> str:
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def redacted_ticket(document: SourceDocument, redactor: Redactor, body_redacted: bool = False) -> SourceDocument:
+def redacted_ticket(
+    document: SourceDocument, redactor: Redactor, body_redacted: bool = False, resolution_redacted: bool = False
+) -> SourceDocument:
     """A ticket document with personal data replaced in its title, description and resolution.
 
     A title that is the description's first sentence is taken from the redacted description, so
     the same text is not analysed twice; ``body_redacted`` says the description (and a title taken
-    from it) is redacted already.
+    from it) is redacted already, ``resolution_redacted`` the same of the resolution.
     """
     body = document.body if body_redacted else redactor.redact(document.body).text
     derived = document.title == ticket_title(document.body)
@@ -56,18 +58,27 @@ def redacted_ticket(document: SourceDocument, redactor: Redactor, body_redacted:
         document,
         title=ticket_title(body) if derived else redactor.redact(document.title).text,
         body=body,
-        metadata={key: redactor.redact(value).text if key == "resolution" else value for key, value in document.metadata.items()},
+        metadata={
+            key: redactor.redact(value).text if key == "resolution" and not resolution_redacted else value
+            for key, value in document.metadata.items()
+        },
     )
 
 
 def index_ticket(
-    collection: HybridCollection, redactor: Redactor | None, ticket: TicketRecord, vector: Any = None, text_redacted: bool = False
+    collection: HybridCollection,
+    redactor: Redactor | None,
+    ticket: TicketRecord,
+    vector: Any = None,
+    text_redacted: bool = False,
+    resolution_redacted: bool = False,
 ) -> IngestSummary:
     """Upsert one ticket (re-indexing the same content changes nothing); resolved ones get a resolved_at.
 
     ``vector``: the ticket's embedding when the caller has it already (a triage run does), stored
     for a one-chunk ticket instead of embedding it again. ``text_redacted``: the title and
-    description are redacted already (a triage run redacts with the entities it extracted).
+    description are redacted already (a triage run redacts with the entities it extracted);
+    ``resolution_redacted``: so is the resolution (a triage run's draft, redacted by value).
     """
     resolved_at = ticket.resolved_at
     if ticket.status == "resolved" and not resolved_at:
@@ -89,7 +100,7 @@ def index_ticket(
         metadata={key: value for key, value in metadata.items() if value},
     )
     if redactor is not None:
-        document = redacted_ticket(document, redactor, body_redacted=text_redacted)
+        document = redacted_ticket(document, redactor, body_redacted=text_redacted, resolution_redacted=resolution_redacted)
     vectors = {document.doc_id: vector} if vector is not None else None
     return collection.ingest([document], tenant_id=ticket.tenant_id, document_vectors=vectors)
 
