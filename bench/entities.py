@@ -2,7 +2,9 @@
 
 1. Precision / recall / F1 per entity type on the labeled set ``tests/data/entities_labeled.jsonl``
    (Polish and English ticket sentences with expected spans; exact type + offsets).
-2. Throughput (tickets/s) and p50/p95 latency per ticket on short (~300 chars) and long
+2. Person names per language (row label), on that set and on the held-out set
+   ``tests/data/entities_persons_heldout.jsonl`` (written before the person rules, never tuned on).
+3. Throughput (tickets/s) and p50/p95 latency per ticket on short (~300 chars) and long
    (~5,000 chars) tickets, one thread, extractor warmed up.
 
     .venv/bin/python bench/entities.py [--tickets 200] [--errors]
@@ -25,6 +27,7 @@ from core.settings import Settings  # noqa: E402
 from tools.pii.evaluation import evaluate, load_labeled  # noqa: E402
 
 LABELED = ROOT / "tests" / "data" / "entities_labeled.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "entities_persons_heldout.jsonl"
 
 
 def make_ticket(sentences: list[str], length: int, rng: random.Random) -> str:
@@ -55,6 +58,22 @@ def main() -> None:
         for row_id, kind, detail in report.errors:
             print(f"  {row_id}: {kind} {detail}")
         print()
+
+    print("Person names per language (exact offsets)\n")
+    print(f"{'set':<10}{'lang':<6}{'names':>6}{'precision':>11}{'recall':>8}{'f1':>7}")
+    for name, path in (("tuning", LABELED), ("held-out", HELDOUT)):
+        split = load_labeled(path)
+        for language in ("pl", "en"):
+            person = evaluate(extractor, [row for row in split if row.language == language]).per_type.get("person")
+            if person is None:
+                continue
+            support = person.true_positives + person.false_negatives
+            print(f"{name:<10}{language:<6}{support:>6}{person.precision:>11.2f}{person.recall:>8.2f}{person.f1:>7.2f}")
+            if args.errors:
+                for row_id, kind, detail in evaluate(extractor, [r for r in split if r.language == language]).errors:
+                    if "person" in detail:
+                        print(f"    {row_id}: {kind} {detail}")
+    print()
 
     rng = random.Random(7)
     sentences = [row.text for row in rows]

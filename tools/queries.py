@@ -38,7 +38,12 @@ def build_embedder(settings: Settings, redactor: Redactor | None = None) -> Embe
 
 
 def build_entity_extractor(settings: Settings) -> EntityExtractor:
-    return EntityExtractor(software_list=settings.content_dir / "software.txt", id_patterns=settings.entity_id_patterns or None)
+    names = settings.content_dir / "names"
+    return EntityExtractor(
+        software_list=settings.content_dir / "software.txt",
+        id_patterns=settings.entity_id_patterns or None,
+        names_dir=names if names.is_dir() else None,  # the packaged gazetteers when a content dir has none
+    )
 
 
 def build_chroma_client(settings: Settings) -> Any:

@@ -34,7 +34,8 @@ def test_placeholders_are_typed_numbered_and_stable(redactor: Redactor) -> None:
     # Technical identifiers stay: the model needs them and they identify nobody.
     assert "srv-prod-db-03" in result.text and "ORA-12541" in result.text
     assert result.mapping["<PESEL_1>"] == "44051401359"
-    assert result.counts() == {"pesel": 1, "email": 1, "iban": 1}
+    assert result.counts() == {"person": 1, "pesel": 1, "email": 1, "iban": 1}  # "Jestem Anna": a given name on its own
+    assert result.text.startswith("Jestem <PERSON_1>,")
 
 
 def test_rehydration_restores_the_original_and_leaves_unknown_placeholders(redactor: Redactor) -> None:

@@ -4,7 +4,9 @@ Presidio's default registry is tuned for US English and mislabels Polish data (a
 reads as DATE_TIME and US_BANK_NUMBER), so the registry is built explicitly per language with
 the recognizers a Polish/English service desk needs. English gets spaCy NER from the packaged
 ``en_core_web_sm`` model; Polish runs on a blank spaCy pipeline (pattern recognizers only), so
-no model is ever downloaded.
+no model is ever downloaded. Person names in both languages come from
+:class:`tools.pii.persons.PersonRecognizer` (gazetteers with Polish case forms, cues, signatures),
+which also vets the English tagger's PERSON spans.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Callable
 
 from tools.classification.language import detect_language
 from tools.offline import enforce_offline
+from tools.pii.persons import NAMES_DIR, PersonRecognizer, load_lexicon
 from tools.pii.checksums import iban_is_valid, luhn_is_valid, nip_is_valid, pesel_is_valid, pl_id_card_is_valid, regon_is_valid
 from tools.pii.recognizers import build_custom_recognizers, load_software_names
 
@@ -143,6 +146,16 @@ def _is_acronym_noise(entity: ExtractedEntity) -> bool:
     return entity.type in _NER_TYPES and entity.value.isupper() and " " not in entity.value and len(entity.value) <= 6
 
 
+def _drop_tagger_spans_over_people(found: list[ExtractedEntity]) -> list[ExtractedEntity]:
+    """The small tagger calls "Klientka Zofia Olszewska" an organisation; the person recognizer
+    (gazetteers, cues, guarded tagger output) is the better judge, so an organisation or location
+    overlapping a person yields to it instead of winning by length."""
+    people = [(e.start, e.end) for e in found if e.type == "person"]
+    if not people:
+        return found
+    return [e for e in found if e.type not in ("organization", "location") or not any(s < e.end and e.start < t for s, t in people)]
+
+
 def _blank_pipeline(language: str) -> str:
     """Save a blank spaCy pipeline (tokenizer only) to disk so Presidio can load it by path."""
     import spacy
@@ -189,6 +202,7 @@ class EntityExtractor:
         min_score: float = 0.35,
         software_list: Path | None = None,
         id_patterns: dict[str, str] | None = None,
+        names_dir: Path | None = None,
     ) -> None:
         enforce_offline()
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -213,6 +227,7 @@ class EntityExtractor:
             return nlp
 
         software = load_software_names(software_list) if software_list else []
+        names = load_lexicon(names_dir or NAMES_DIR, software)
         patterns = RecognizerRegistry(supported_languages=list(LANGUAGES))
         for language in LANGUAGES:
             for recognizer in (
@@ -224,12 +239,13 @@ class EntityExtractor:
                 CreditCardRecognizer(supported_language=language),
                 PlPeselRecognizer(supported_language=language),  # valid PESELs; ours adds mistyped ones next to "PESEL"
                 *build_custom_recognizers(language, software, id_patterns or DEFAULT_ID_PATTERNS),
+                PersonRecognizer(names, supported_language=language),  # gazetteers + cues; takes spaCy's PERSON in English
             ):
                 patterns.add_recognizer(recognizer)
         with_ner = RecognizerRegistry(supported_languages=list(LANGUAGES))
         for recognizer in patterns.recognizers:
             with_ner.add_recognizer(recognizer)
-        with_ner.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["PERSON", "LOCATION", "ORGANIZATION"]))
+        with_ner.add_recognizer(SpacyRecognizer(supported_language="en", supported_entities=["LOCATION", "ORGANIZATION"]))
         blank = {language: _blank_pipeline(language) for language in LANGUAGES}
         # Tickets: English NER from the packaged model. Huge texts: tokenizer-only pipelines, patterns only.
         self._analyzer = AnalyzerEngine(
@@ -289,4 +305,4 @@ class EntityExtractor:
                     found[(checked.start, checked.end, checked.type)] = checked
             if offset + WINDOW_CHARS >= len(text):
                 break
-        return _resolve_overlaps(list(found.values()))
+        return _resolve_overlaps(_drop_tagger_spans_over_people(list(found.values())))
