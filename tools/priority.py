@@ -23,7 +23,8 @@ SLA_MINUTES = {"P1": 60, "P2": 240, "P3": 480, "P4": 1440, "P5": 4320}
 
 _IMPACT_CUES: dict[str, re.Pattern[str]] = {
     "critical": re.compile(
-        r"\b(all users|everyone|entire (company|office|site)|whole (company|office)|production (is )?down|"
+        r"\b(all users|all (our |of our )?customers|everyone|entire (company|office|site)|whole (company|office)|production (is )?down|"
+        r"(production|main) (server|site|system|database) (is )?(completely )?down|"
         r"outage|data loss|ransomware|breach|całkowita awaria|wszyscy użytkownicy|produkcja nie działa)\b",
         re.IGNORECASE,
     ),
@@ -71,6 +72,20 @@ def _read_level(text: str, cues: dict[str, re.Pattern[str]], default: str) -> st
         if cues[level].search(text):
             return level
     return default
+
+
+def matched_cues(text: str) -> dict[str, list[str]]:
+    """The wording that set impact and urgency, per dimension (``impact``, ``urgency``, ``security``):
+    the reasons a prediction can quote."""
+    found: dict[str, list[str]] = {}
+    for name, cues in (("impact", _IMPACT_CUES), ("urgency", _URGENCY_CUES)):
+        level = _read_level(text, cues, "medium")
+        if level in cues:
+            found[name] = list(dict.fromkeys(m.group(0).lower() for m in cues[level].finditer(text)))
+    security = [m.group(0).lower() for m in _SECURITY.finditer(text)]
+    if security:
+        found["security"] = list(dict.fromkeys(security))
+    return found
 
 
 def _bump(level: str) -> str:
