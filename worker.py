@@ -17,6 +17,7 @@ from temporalio.worker import Worker
 
 from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from agents.graph_activities import index_knowledge_base_in_background, index_ticket_graph
+from agents.ai_features import run_ai_feature
 from agents.personal_data import audit_rehydration, store_mapping
 from agents.tickets import update_ticket
 from agents.chat import make_chat_graph
@@ -29,6 +30,7 @@ from tools.logging_setup import configure_logging
 from core.settings import Settings, get_settings
 from tools.retrieval import load_documents
 from workflows import TriageWorkflow
+from workflows.ai_features import AIFeatureWorkflow
 from workflows.indexing import EntityIndexingWorkflow
 from workflows.personal_data import AuditRehydrationWorkflow, StoreMappingWorkflow
 from workflows.tickets import TicketUpdateWorkflow
@@ -75,8 +77,8 @@ def make_worker(client: Client, settings: Settings, task_queue: str | None = Non
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TriageWorkflow, TicketUpdateWorkflow, EntityIndexingWorkflow, StoreMappingWorkflow, AuditRehydrationWorkflow, *CONVERSATION_WORKFLOWS],
-        activities=[store_mapping, audit_rehydration, update_ticket, index_ticket_graph, *CHAT_ACTIVITIES],
+        workflows=[TriageWorkflow, TicketUpdateWorkflow, EntityIndexingWorkflow, StoreMappingWorkflow, AuditRehydrationWorkflow, AIFeatureWorkflow, *CONVERSATION_WORKFLOWS],
+        activities=[store_mapping, audit_rehydration, update_ticket, index_ticket_graph, run_ai_feature, *CHAT_ACTIVITIES],
         plugins=[make_plugin(settings)],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

@@ -10,7 +10,7 @@ from temporalio.exceptions import ApplicationError
 from agents.registry import get_toolkit
 from core.contracts import TicketChange, TicketState
 from core.errors import NotFoundError
-from tools.retrieval.tickets import TicketRecord, index_ticket, load_ticket
+from tools.retrieval.tickets import TicketRecord, annotations_of, index_ticket, load_ticket
 from core.graphs import TICKET_NOT_FOUND, UPDATE_TICKET_ACTIVITY
 
 
@@ -35,6 +35,7 @@ def _update(change: TicketChange) -> TicketState:
         resolution=change.resolution if resolved else "",
         # A person's name or email must not reach the store in clear: it is redacted like the text.
         resolved_by=toolkit.redactor.redact(change.resolved_by).text if resolved and change.resolved_by else "",
+        annotations=annotations_of(meta),  # an AI summary and tags survive a status change
     )
     # Stored text is redacted already; only the new free-text fields need it (index_ticket redacts them).
     index_ticket(collection, toolkit.redactor, record)

@@ -21,6 +21,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from core.errors import (
     ConfigurationError,
     EngineUnavailableError,
+    ForbiddenError,
+    UsageLimitExceededError,
     InvalidInputError,
     NotFoundError,
     StoreUnavailableError,
@@ -45,6 +47,7 @@ PERSONAL_FIELDS: frozenset[str] = frozenset(
     {
         "raw_message",
         "description",
+        "subject",
         "title",
         "text",
         "query",
@@ -67,6 +70,8 @@ _STATUS: tuple[tuple[type[TriageError], int], ...] = (
     (TimeBudgetExceededError, 413),
     (ClientGoneError, 499),  # nginx's "client closed request": nobody reads it, but the access log tells
     (InvalidInputError, 400),
+    (ForbiddenError, 403),
+    (UsageLimitExceededError, 429),
     (NotFoundError, 404),
     (StoreUnavailableError, 503),
     (ConfigurationError, 500),
@@ -103,6 +108,49 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     500: error_response("Unexpected error (`internal_error`); the request id identifies it in the logs"),
     503: error_response("The workflow engine or a store is unavailable (`engine_unavailable`, `store_unavailable`); retry later", retry_after=True),
 }
+
+
+#: tRPC's error codes by HTTP status (``TRPC_ERROR_CODES_BY_KEY`` / ``getHTTPStatusCodeFromError``).
+TRPC_CODES: dict[int, tuple[str, int]] = {
+    400: ("BAD_REQUEST", -32600),
+    401: ("UNAUTHORIZED", -32001),
+    403: ("FORBIDDEN", -32003),
+    404: ("NOT_FOUND", -32004),
+    405: ("METHOD_NOT_SUPPORTED", -32005),
+    408: ("TIMEOUT", -32008),
+    409: ("CONFLICT", -32009),
+    413: ("PAYLOAD_TOO_LARGE", -32013),
+    415: ("UNSUPPORTED_MEDIA_TYPE", -32015),
+    422: ("UNPROCESSABLE_CONTENT", -32022),
+    429: ("TOO_MANY_REQUESTS", -32029),
+    499: ("CLIENT_CLOSED_REQUEST", -32099),
+    501: ("NOT_IMPLEMENTED", -32603),
+    502: ("INTERNAL_SERVER_ERROR", -32603),  # seed 004: "AI processing failed" is INTERNAL_SERVER_ERROR
+    503: ("SERVICE_UNAVAILABLE", -32603),
+    504: ("GATEWAY_TIMEOUT", -32603),
+}
+TRPC_PREFIX = "/api/trpc/"
+
+
+def trpc_error(path: str, status: int, content: dict[str, Any]) -> dict[str, Any]:
+    """``content`` plus tRPC's error envelope for a ``/api/trpc/`` route (seed 004's clients read
+    ``error.json.data.code``: NOT_FOUND, FORBIDDEN, TOO_MANY_REQUESTS...); ``detail`` stays, so a
+    client of the REST routes reads these errors the same way. ``data.appCode`` is our stable code."""
+    if not path.startswith(TRPC_PREFIX):
+        return content
+    detail = content.get("detail")
+    if isinstance(detail, dict):
+        message, app_code = str(detail.get("message", "")), str(detail.get("code", ""))
+    elif isinstance(detail, list):
+        message = "; ".join(
+            f"{'.'.join(str(part) for part in error.get('loc', ()) if part not in ('body', 'json', 'query'))}: {error.get('msg', '')}" for error in detail[:5]
+        )
+        app_code = "invalid_input"
+    else:
+        message, app_code = str(detail or ""), "error"
+    name, number = TRPC_CODES.get(status, ("INTERNAL_SERVER_ERROR", -32603))
+    data = {"code": name, "httpStatus": status, "path": path[len(TRPC_PREFIX):], "appCode": app_code}
+    return {**content, "error": {"json": {"message": message, "code": number, "data": data}}}
 
 
 def _status_of(exc: TriageError) -> int:
@@ -163,27 +211,34 @@ def install_error_handlers(app: FastAPI) -> None:
             log.warning("store unavailable on %s %s: %s", request.method, request.url.path, scrub(message))
             message = "a backing store (vector store or SQL) is unavailable; retry in a few seconds"
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if isinstance(exc, _RETRYABLE) else None
-        return JSONResponse(status_code=status, content={"detail": {"code": exc.code, "message": _json_safe(message)}}, headers=headers)
+        if isinstance(exc, UsageLimitExceededError):
+            headers = {"Retry-After": str(exc.retry_after_s)}
+        content = {"detail": {"code": exc.code, "message": _json_safe(message)}}
+        return JSONResponse(status_code=status, content=trpc_error(request.url.path, status, content), headers=headers)
 
     async def handle_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
-            return JSONResponse(
-                status_code=400,
-                content={"detail": {"code": "invalid_body", "message": "The request body could not be read: send UTF-8 encoded JSON."}},
-            )
+            content = {"detail": {"code": "invalid_body", "message": "The request body could not be read: send UTF-8 encoded JSON."}}
+            return JSONResponse(status_code=400, content=trpc_error(request.url.path, 400, content))
+        if request.url.path.startswith(TRPC_PREFIX):
+            content = trpc_error(request.url.path, exc.status_code, {"detail": exc.detail})
+            return JSONResponse(status_code=exc.status_code, content=content, headers=getattr(exc, "headers", None))
         return await http_exception_handler(request, exc)  # type: ignore[return-value]
 
     async def handle_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return JSONResponse(status_code=422, content={"detail": safe_validation_errors(list(exc.errors()))})
+        content = {"detail": safe_validation_errors(list(exc.errors()))}
+        return JSONResponse(status_code=422, content=trpc_error(request.url.path, 422, content))
 
     async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", "")
         log.error("unexpected %s on %s %s (request %s)", type(exc).__name__, request.method, request.url.path, request_id, exc_info=exc)
         return JSONResponse(
             status_code=500,
-            content={"detail": {"code": "internal_error", "message": f"unexpected error; quote request id {request_id!r} to an operator"}},
+            content=trpc_error(
+                request.url.path, 500, {"detail": {"code": "internal_error", "message": f"unexpected error; quote request id {request_id!r} to an operator"}}
+            ),
             headers={"x-request-id": request_id} if request_id else None,
         )
 

@@ -15,7 +15,7 @@ from temporalio.client import Client
 from api.auth import authenticate
 from api.errors import install_error_handlers
 from api.middleware import RequestIdMiddleware
-from api.routers import ai_triage, chat, codec, health, pii, search, seed_tickets, tickets
+from api.routers import ai_features, ai_triage, chat, codec, health, pii, search, seed_tickets, tickets
 from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
@@ -27,6 +27,7 @@ from tools.queries import (
     QueryServices,
     TicketRegister,
     TriageLedger,
+    UsageReport,
 )
 from workflows.client import connect_temporal, payload_codec
 
@@ -76,6 +77,7 @@ def create_app(
         )
         app.state.ledger = TriageLedger(engine)
         app.state.ticket_register = TicketRegister(engine)
+        app.state.usage_report = UsageReport(engine)  # read-only: seed 004's ai.getTokenUsage and AI usage limits
         app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
         yield
         engine.dispose()
@@ -109,6 +111,7 @@ def create_app(
     app.include_router(ai_triage.router, dependencies=authenticated)
     app.include_router(pii.router, dependencies=authenticated)
     app.include_router(search.router, dependencies=authenticated)
+    app.include_router(ai_features.router, dependencies=authenticated)
     app.include_router(chat.chat_router, dependencies=authenticated)
     app.include_router(chat.support_router, dependencies=authenticated)
     return app

@@ -63,3 +63,19 @@ class TimeBudgetExceededError(InvalidInputError):
     """A request needed more than its time budget (``TRIAGE_REQUEST_TIME_BUDGET_S``); send less at once."""
 
     code = "time_budget_exceeded"
+
+
+class ForbiddenError(TriageError):
+    """The caller is known but may not do this (seed 004: an AI feature its plan does not include)."""
+
+    code = "forbidden"
+
+
+class UsageLimitExceededError(TriageError):
+    """The tenant used up its AI operations for this billing period (seed 004's TOO_MANY_REQUESTS)."""
+
+    code = "ai_usage_limit_exceeded"
+
+    def __init__(self, message: str, *, retry_after_s: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after_s = retry_after_s

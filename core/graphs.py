@@ -25,3 +25,6 @@ INDEX_TICKET_ACTIVITY = "graph.index_ticket"
 def indexing_workflow_id(triage_workflow_id: str) -> str:
     """One indexing workflow per ticket workflow (its id is already escaped and tenant-scoped)."""
     return f"graph-index-{triage_workflow_id}"
+AI_FEATURE_WORKFLOW = "AIFeatureWorkflow"
+AI_FEATURE_ACTIVITY = "ai.feature"
+"""Seed 004's AI procedures (summary, sentiment, priority, replies, tags, assignee, analysis, embedding): one activity, the procedure in its input."""

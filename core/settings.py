@@ -87,6 +87,11 @@ class Settings(BaseSettings):
 
     # Language model (tools/llm, docs/llm.md). ``offline``: deterministic drafting and checks, 0 tokens.
     ai_enabled: bool = Field(True, description="Global AI switch: false makes every node take its offline path, whatever the provider.")
+    ai_plan: Literal["free", "pro", "business"] = Field(
+        "business", description="Seed 004 plan of every tenant not in ai_tenant_plans: free has no AI procedures, pro the basic ones with a monthly limit, business all."
+    )
+    ai_tenant_plans: dict[str, Literal["free", "pro", "business"]] = Field(default_factory=dict, description='Plan per tenant, e.g. {"acme": "pro"}.')
+    ai_pro_monthly_operations: int = Field(500, ge=0, description="AI procedure calls a pro tenant may make per calendar month (UTC); then 429.")
     llm_provider: Literal["offline", "openai"] = Field("offline", description="offline (embedded, no model) or openai (any OpenAI-compatible chat endpoint).")
     llm_model: str = Field("gpt-4o-mini", description="Chat model name sent to the openai provider.")
     llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Longest one model call may take, streaming included, before the node falls back.")

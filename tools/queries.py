@@ -93,6 +93,7 @@ from tools.retrieval.lexical import tokenize  # noqa: E402
 from tools.retrieval.tickets import load_ticket, resolution_fields  # noqa: E402
 from tools.ticket_register import RegisteredTicket, TicketRegister  # noqa: E402  (read side of seed 000's tickets)
 from tools.triage_ledger import TriageLedger  # noqa: E402  (metrics are read here, rows written by record_ticket)
+from tools.llm.usage_report import UsageReport, month_start, next_month_start  # noqa: E402  (llm_usage is written by the worker)
 
 __all__ = [
     "ConversationStore",
@@ -105,6 +106,7 @@ __all__ = [
     "SearchHit",
     "TicketRegister",
     "TriageLedger",
+    "UsageReport",
     "build_chroma_client",
     "build_embedder",
     "build_entity_extractor",
@@ -112,6 +114,8 @@ __all__ = [
     "detect_language",
     "install_log_scrubbing",
     "load_ticket",
+    "month_start",
+    "next_month_start",
     "rehydrate",
     "resolution_fields",
     "scrub",

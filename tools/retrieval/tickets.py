@@ -6,7 +6,7 @@ and other customers' cases, so a PESEL or an email from one ticket must not surf
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -32,6 +32,18 @@ class TicketRecord:
     resolution: str = ""
     resolved_by: str = ""
     resolved_at: str = ""
+    annotations: dict[str, str] = field(default_factory=dict)
+    """AI annotations kept with the ticket (keys in ``ANNOTATION_KEYS``): seed 004's ``ai_summary``,
+    suggested ``tags`` (comma-separated) and when/with which model it was last embedded."""
+
+
+ANNOTATION_KEYS = ("ai_summary", "tags", "embedded_at", "embedding_model")
+"""Metadata written by the AI procedures (agents/ai_features.py); an update of the ticket keeps them."""
+
+
+def annotations_of(metadata: dict[str, Any]) -> dict[str, str]:
+    """The AI annotations of a stored ticket's metadata, to carry into its next version."""
+    return {key: str(metadata[key]) for key in ANNOTATION_KEYS if metadata.get(key)}
 
 
 def ticket_title(text: str, limit: int = 90) -> str:
@@ -91,6 +103,7 @@ def index_ticket(
         "resolution": ticket.resolution,
         "resolved_by": ticket.resolved_by,
         "resolved_at": resolved_at,
+        **{key: value for key, value in ticket.annotations.items() if key in ANNOTATION_KEYS},
     }
     document = SourceDocument(
         doc_id=ticket.ticket_id,
