@@ -10,40 +10,85 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, EmailStr, Field, StringConstraints, Tag, model_validator
 
 from api.deps import LedgerDep, SettingsDep, TemporalDep, TenantDep, QueriesDep
 from api.errors import ERROR_RESPONSES, error_response
 from api.routing import JsonCheckingRoute
 from api.routers.tickets import run_triage
-from core.contracts import Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult, slug
+from core.contracts import AIUsage, Entity, Intent, PriorityLevel, Severity, TokenUsage, TriageRequest, TriageResult, slug
 from core.errors import TriageError
 from tools.queries import load_ticket
 
 router = APIRouter(prefix="/v1/ai", tags=["triage (seed 002)"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 
 
-class AiTriageRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+TICKET_ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
+MIN_ADHOC_CHARS = 10
+SUBSTANTIVE = r"^\s*\S[\s\S]{%d,}\S\s*$" % (MIN_ADHOC_CHARS - 2)
+"""A string with at least ten characters between its first and last non-blank ones (inclusive):
+the ad-hoc rule as a JSON Schema pattern, true of the raw and of the stripped value alike."""
 
-    ticketId: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+class AiTriageByTicket(BaseModel):
+    """Triage a ticket the tickets collection knows (ingested or triaged before)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, title="AiTriageByTicket", json_schema_extra={"examples": [{"ticketId": "TKT-H-0003"}]})
+
+    ticketId: str = Field(min_length=1, max_length=128, pattern=TICKET_ID_PATTERN)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_both(cls, data: Any) -> Any:
+        if isinstance(data, dict) and ("title" in data or "description" in data):
+            raise ValueError("ticketId and title/description are mutually exclusive")
+        return data
+
+
+def _one_substantive_field(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [
+        {"required": [name], "properties": {name: {"type": "string", "pattern": SUBSTANTIVE}}} for name in ("title", "description")
+    ]
+
+
+class AiTriageAdHoc(BaseModel):
+    """Triage text that is not stored as a ticket: a title and/or a description, at least one of
+    them holding ten characters or more (leading and trailing blanks do not count)."""
+
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, title="AiTriageAdHoc", json_schema_extra=_one_substantive_field
+    )
+
     title: str | None = Field(None, max_length=500)
     description: str | None = Field(None, max_length=50_000)
     requesterEmail: EmailStr | None = Field(None, description="Lets VIP rules apply to ad-hoc tickets.")
 
     @model_validator(mode="after")
-    def _one_source(self) -> "AiTriageRequest":
-        adhoc = bool(self.title or self.description)
-        if self.ticketId and adhoc:
-            raise ValueError("ticketId and title/description are mutually exclusive")
-        if not self.ticketId and not adhoc:
-            raise ValueError("send a ticketId, or a title and/or description")
-        if adhoc and len(f"{self.title or ''} {self.description or ''}".strip()) < 10:
-            raise ValueError("title and description together need at least 10 characters")
+    def _enough_text(self) -> "AiTriageAdHoc":
+        # str.strip() as well: Python's whitespace (what the schema's \s means) is a superset of the
+        # model's own stripping, so a value is accepted exactly when the schema pattern matches it.
+        if not any(len((value or "").strip()) >= MIN_ADHOC_CHARS for value in (self.title, self.description)):
+            raise ValueError(
+                f"send a ticketId, or a title or description of at least {MIN_ADHOC_CHARS} characters (not counting surrounding blanks)"
+            )
         return self
+
+
+def _triage_source(value: Any) -> str:
+    if isinstance(value, dict):
+        return "ticket" if "ticketId" in value else "adhoc"
+    return "ticket" if isinstance(value, AiTriageByTicket) else "adhoc"
+
+
+AiTriageRequest = Annotated[
+    Annotated[AiTriageByTicket, Tag("ticket")] | Annotated[AiTriageAdHoc, Tag("adhoc")],
+    Discriminator(_triage_source),
+]
+"""The body: exactly one of the two shapes (a ``oneOf`` in the OpenAPI schema); a body with
+``ticketId`` is read as the first, any other as the second, so each gets that shape's errors."""
 
 
 class AiPriority(BaseModel):
@@ -70,7 +115,12 @@ class AiTriageResponse(BaseModel):
     similar_tickets: list[AiSimilarTicket]
     suggested_category: str
     suggested_team: str
-    token_usage: TokenUsage
+    token_usage: TokenUsage = Field(description="Tokens and USD this triage spent on models, summed over its calls (classify, draft, policy_review); offline: 0")
+    ai_usage: AIUsage = Field(
+        default_factory=AIUsage,
+        description="Per model operation: tokens, cost, model, prompt id, latency and the fallback reason when the node kept its "
+        "offline result (llm_timeout, cost_cap_reached...); ai_enabled is false when TRIAGE_AI_ENABLED=false. Not in seed 002.",
+    )
     workflow_id: str
 
 
@@ -89,6 +139,7 @@ def to_ai_triage(result: TriageResult) -> AiTriageResponse:
         suggested_category=slug(classification.subcategory or classification.category),
         suggested_team=slug(result.routing.team),
         token_usage=result.token_usage,
+        ai_usage=result.ai_usage,
         workflow_id=result.workflow_id,
     )
 
@@ -112,7 +163,7 @@ async def _request_for_known_ticket(queries: QueriesDep, tenant: str, ticket_id:
 async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsDep, tenant: TenantDep, queries: QueriesDep) -> AiTriageResponse:
     """Intent, priority (P1..P5, SLA minutes), entities, similar resolved tickets, routing and token
     usage for one ticket, from a durable ``TriageWorkflow`` run visible in the Temporal UI."""
-    if body.ticketId:
+    if isinstance(body, AiTriageByTicket):
         request = await _request_for_known_ticket(queries, tenant, body.ticketId)
     else:
         message = "\n\n".join(part for part in (body.title, body.description) if part)
@@ -122,7 +173,7 @@ async def triage(body: AiTriageRequest, client: TemporalDep, settings: SettingsD
 
 
 MAX_BATCH = 50
-TicketId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+TicketId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=TICKET_ID_PATTERN)]
 
 
 class BatchTriageRequest(BaseModel):

@@ -385,8 +385,17 @@ class EscalationResponse(BaseModel):
     snapshot: ConversationSnapshot
 
 
+def _helpful_or_rating(schema: dict[str, Any]) -> None:
+    schema["anyOf"] = [
+        {"required": ["helpful"], "properties": {"helpful": {"type": "boolean"}}},
+        {"required": ["rating"], "properties": {"rating": {"type": "integer"}}},
+    ]
+
+
 class FeedbackRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """``helpful`` and/or ``rating`` (at least one of them, not null)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_helpful_or_rating)
 
     helpful: bool | None = None
     rating: int | None = Field(None, ge=1, le=5)

@@ -30,25 +30,29 @@ _INTERNAL_KEYS = {"content_hash", "tenant_id", "chunk_index", "doc_id"}
 # read as an operator ($or, $contains...) or refuse (empty or mixed lists) ever reaches it.
 MAX_FILTERS = 20
 MAX_FILTER_VALUES = 100
-FILTER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.\-]{0,63}$"
+FILTER_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
 _FILTER_NAME = re.compile(FILTER_NAME_PATTERN)
 FilterName = Annotated[str, StringConstraints(pattern=FILTER_NAME_PATTERN)]
 FilterText = Annotated[StrictStr, StringConstraints(max_length=500)]
+FILTER_INT_LIMIT = 2**53
+"""Integers are within +-2**53: what every store holds (SQLite and Chroma refused larger ones with a
+503) and what a JSON number keeps exactly, so the schema's bounds mean the same to every client."""
+FilterInt = Annotated[StrictInt, Field(ge=-FILTER_INT_LIMIT, le=FILTER_INT_LIMIT)]
 FilterValue = (
     FilterText
     | StrictBool
-    | StrictInt
+    | FilterInt
     | Annotated[float, Field(allow_inf_nan=False)]
     | Annotated[list[FilterText], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
-    | Annotated[list[StrictInt], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
+    | Annotated[list[FilterInt], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
     | Annotated[list[StrictBool], Field(min_length=1, max_length=MAX_FILTER_VALUES)]
 )
 
 
 def _filter_problem(name: Any, value: Any) -> str | None:
     """Why one filter is not a flat equality filter, or None."""
-    if not isinstance(name, str) or not _FILTER_NAME.match(name):
-        return "names are metadata fields ([A-Za-z_][A-Za-z0-9_.-]*, at most 64 characters); operators such as $or, $and, $contains are not supported"
+    if not isinstance(name, str) or not _FILTER_NAME.fullmatch(name):
+        return "names are metadata fields ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters); operators such as $or, $and, $contains are not supported"
     if name == "tenant_id":
         return "the tenant comes from your API key (or X-Tenant-ID for admin/service keys), not from a filter"
     if isinstance(value, dict):
@@ -63,11 +67,37 @@ def _filter_problem(name: Any, value: Any) -> str | None:
             return "a list holds values of one type (all strings, all integers or all booleans)"
         if not kinds <= {str, int, bool}:
             return "list values are strings, integers or booleans"
+        if kinds == {int} and any(abs(item) > FILTER_INT_LIMIT for item in value):
+            return "integers are between -2**53 and 2**53"
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > FILTER_INT_LIMIT:
+        return "integers are between -2**53 and 2**53"
     elif value is None:
         return "null is not a filter value"
     elif isinstance(value, float) and value != value:
         return "NaN is not a filter value"
     return None
+
+
+def _integral_list(value: Any) -> Any:
+    """A list of numbers that are all whole is a list of integers: JSON has one number type, and
+    its schema counts ``413.0`` as an integer."""
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in value)
+        and all(float(item).is_integer() for item in value)
+    ):
+        return [int(item) for item in value]
+    return value
+
+
+def _only_named_filters(schema: dict[str, Any]) -> None:
+    """The schema's filter object admits only what ``_filter_problem`` does: names matching the
+    pattern (``patternProperties`` alone would let any other name through), never ``tenant_id``."""
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") == "object":
+            branch["additionalProperties"] = False
+            branch["propertyNames"] = {"not": {"const": "tenant_id"}}
 
 
 class SemanticSearchRequest(BaseModel):
@@ -82,6 +112,7 @@ class SemanticSearchRequest(BaseModel):
         max_length=MAX_FILTERS,
         description='Metadata equality filters, e.g. {"status": "resolved"}; a non-empty list of one type means any of. '
         "No operators ($or, $contains...), no nested objects; the tenant comes from the API key.",
+        json_schema_extra=_only_named_filters,
     )
     mode: Literal["hybrid", "dense", "lexical"] = Field(
         "hybrid", description="hybrid: dense + BM25 by reciprocal rank fusion (1.0 = first in both, 0.5 = first in one); dense: cosine; lexical: BM25 relative to the best."
@@ -92,6 +123,7 @@ class SemanticSearchRequest(BaseModel):
     def _flat_filters(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         """One clear 422 naming the filter, instead of a union's list of near misses."""
         if isinstance(value, dict):
+            value = {name: _integral_list(item) for name, item in value.items()}
             if len(value) > MAX_FILTERS:
                 raise PydanticCustomError("invalid_filter", "at most {limit} filters", {"limit": MAX_FILTERS})
             for name, item in value.items():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -88,7 +88,7 @@ async def process_ticket(
         customer_email=str(ticket.customer_email),
     )
     result = await run_triage(client, request, settings)
-    return ProcessResponse(success=True, ticket_id=result.ticket_id, result=to_ticket_output(result))
+    return ProcessResponse(success=True, ticket_id=result.ticket_id, result=to_ticket_output(result), ai_usage=result.ai_usage)
 
 
 class ProcessingMetrics(BaseModel):
@@ -120,10 +120,18 @@ async def processing_metrics(client: TemporalDep, tenant: TenantDep) -> Processi
     return ProcessingMetrics(tenant_id=tenant, total=total, completed=completed, running=running, failed=failed)
 
 
+def _resolved_needs_resolution(schema: dict[str, Any]) -> None:
+    """The schema says what the route enforces: ``resolved`` needs a non-blank ``resolution``."""
+    schema["anyOf"] = [
+        {"properties": {"status": {"enum": ["open", "in_progress"]}}},
+        {"required": ["resolution"], "properties": {"status": {"const": "resolved"}, "resolution": {"type": "string", "pattern": r"\S"}}},
+    ]
+
+
 class TicketUpdate(BaseModel):
     """Fields an agent changes on a ticket; a ticket set to ``resolved`` becomes a similar-ticket answer."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_resolved_needs_resolution)
 
     status: Literal["open", "in_progress", "resolved"]
     resolution: str | None = Field(None, max_length=20_000, description="Required when status is resolved.")

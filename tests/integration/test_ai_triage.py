@@ -84,3 +84,22 @@ async def test_metrics_count_the_runs_of_the_tenant(api_client: httpx.AsyncClien
     assert by_team["total_triaged"] >= 1
     bad = await api_client.get("/v1/ai/triage/metrics", params={"period": "2w"})
     assert bad.status_code == 422
+
+
+async def test_the_schema_states_the_body_rule(api_client: httpx.AsyncClient) -> None:
+    """The body is one of two documented shapes, and the validator enforces exactly their rules."""
+    schema = (await api_client.get("/openapi.json")).json()
+    body = schema["paths"]["/v1/ai/triage"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert [branch["$ref"].rsplit("/", 1)[1] for branch in body["oneOf"]] == ["AiTriageByTicket", "AiTriageAdHoc"]
+    adhoc = schema["components"]["schemas"]["AiTriageAdHoc"]
+    assert adhoc["additionalProperties"] is False and {tuple(b["required"]) for b in adhoc["anyOf"]} == {("title",), ("description",)}
+
+    for rejected in (
+        {"title": "abc", "description": "defghij"},  # ten together, but neither has ten
+        {"description": "      nine char      "},  # nine between the blanks
+        {"title": None, "description": None},
+    ):
+        response = await api_client.post("/v1/ai/triage", json=rejected)
+        assert response.status_code == 422 and "10 characters" in response.text, (rejected, response.text)
+    extra = await api_client.post("/v1/ai/triage", json={"ticketId": "TKT-H-0003", "requesterEmail": "anna@acme.pl"})
+    assert extra.status_code == 422 and any(e["type"] == "extra_forbidden" for e in extra.json()["detail"])

@@ -93,6 +93,9 @@ async def test_unknown_fields_are_rejected(api_client: httpx.AsyncClient, path: 
         ({"meta": {"nested": {"deep": 1}}}, "meta"),
         ({"status": None}, "status"),
         ({"tenant_id": "other"}, "tenant_id"),
+        ({"count": 2**64}, "count"),
+        ({"count": [1, -(2**53) - 1]}, "count"),
+        ({"status.sub": "open"}, "status.sub"),
     ],
 )
 async def test_search_filters_are_validated_before_any_store(api_client: httpx.AsyncClient, filters: dict[str, object], named: str) -> None:
