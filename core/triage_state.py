@@ -53,13 +53,15 @@ class TriageState(TypedDict, total=False):
     routing: dict[str, Any]
     """``Routing``: decision, overall confidence, team, assignee (route)."""
     token_usage: dict[str, Any]
-    """``TokenUsage`` summed over LLM calls (draft)."""
+    """``TokenUsage`` summed over the run's LLM calls, classify's included (draft)."""
     ai_usage: dict[str, Any]
-    """``AIUsage``: model, AI switch, usage and fallback reason per operation (draft)."""
+    """``AIUsage``: model, AI switch, usage and fallback reason per operation of the run (draft, which sums classify's too)."""
     llm_calls: list[dict[str, Any]]
-    """``LLMCallRecord`` dicts of the run's model calls and fallbacks (draft); the usage ledger holds the same rows."""
+    """``LLMCallRecord`` dicts of the run's model calls and fallbacks (classify writes its own; draft appends its
+    calls to them); the usage ledger holds the same rows."""
     ai_fallbacks: list[dict[str, Any]]
-    """``{"node", "operation", "reason"}`` for each model call that failed and left the offline result in place (draft)."""
+    """``{"node", "operation", "reason"}`` for each model call that failed or was not made (``cost_cap_reached``)
+    and left the offline result in place (classify, then draft appends)."""
     model_findings: list[list[str]]
     """``[code, description]`` findings the model added about the draft; policy_check only adds them (draft)."""
     graph_keys: dict[str, Any]

@@ -4,6 +4,9 @@ Each request takes the next step of ``script`` (then ``ok`` forever): ``ok``, ``
 ``status:500``, ``sleep:<s>`` (answer after a delay), ``garbage`` (200 whose message is not JSON),
 ``body_garbage`` (200 whose HTTP body is not JSON), ``slow_stream:<s>`` (stream, one chunk every
 <s> seconds). Every request body is kept in ``received`` so tests can assert what left the process.
+A classify prompt (prompts/classify_ticket.yaml) is answered with ``classification`` when set, else
+with its first candidate and first intent at confidence 0.9. ``latency_s`` delays every answer (the
+benchmark's fixed-latency model).
 It is a real HTTP server (not a mock transport) because ChatOpenAI builds its own httpx client.
 """
 
@@ -25,6 +28,8 @@ class FakeOpenAI:
         self.received: list[dict[str, Any]] = []
         self.draft_text = "Thank you, {person}. Please check your bank statement as described in [{doc}]. If this does not help, reply and the team will follow up within 8 hours."
         self.review: dict[str, Any] = {"findings": []}
+        self.classification: dict[str, Any] | None = None
+        self.latency_s = 0.0
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -56,6 +61,15 @@ class FakeOpenAI:
             person = (re.findall(r"<PERSON_\d+>", prompt) or ["customer"])[0]
             doc = (re.findall(r"\[((?:KB|RB)-\d+)\]", prompt) or ["KB-0000"])[0]
             return self.draft_text.format(person=person, doc=doc)
+        if "Candidates (category / subcategory" in prompt:
+            if self.classification is not None:
+                return json.dumps(self.classification)
+            pair = re.search(r"^- ([^/\n]+?) / ([^:\n]+?)(?::|$)", prompt, re.MULTILINE)
+            intents = re.search(r"^Intents: ([\w-]+)", prompt, re.MULTILINE)
+            return json.dumps(
+                {"category": pair.group(1) if pair else "?", "subcategory": pair.group(2) if pair else "?",
+                 "intent": intents.group(1) if intents else "other", "confidence": 0.9}
+            )
         return json.dumps(self.review)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -71,6 +85,8 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 fake.received.append(body)
                 step = fake.next_step()
+                if fake.latency_s:
+                    time.sleep(fake.latency_s)
                 if step.startswith("status:"):
                     code = int(step.split(":")[1])
                     payload = json.dumps({"error": {"message": "scripted", "type": "server_error", "code": code}}).encode()

@@ -42,12 +42,14 @@ from core.contracts import (
     TriageRequest,
     slug,
 )
-from tools.classification import detect_language, detect_sentiment
+from tools.classification import ClassificationOutcome, detect_language, detect_sentiment
 from tools.embeddings import embed_queries
 from tools.pii.entities import ExtractedEntity
 from tools.drafting import SourceArticle, article_from_sections, strip_citations, unknown_citations
-from tools.llm import LLMCallRecord, Prompt, ProviderError, call_cost, guard_text, load_prompt
+from tools.llm import GuardedText, LLMCallRecord, Prompt, ProviderError, call_cost, guard_text, load_prompt
+from tools.llm.classify import allowed_intents, build_candidates, llm_classify, merge_outcome
 from tools.llm.tasks import DraftRequest, llm_draft_body, llm_policy_findings
+from tools.llm.usage import ensure_within_cap
 from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
 from tools.triage_ledger import TriageRun
 
@@ -74,11 +76,22 @@ async def _ticket_vector(text: str) -> Any:
 
 
 async def classify(state: TriageState) -> dict[str, Any]:
-    """Category, subcategory and intent from the nearest labeled examples; sentiment and language."""
+    """Category, subcategory and intent from the classifier head over the labeled examples; sentiment
+    and language. With a model (and ``TRIAGE_LLM_CLASSIFY``), the model then chooses among the head's
+    top pairs and the nearest labeled examples' labels, with those examples in its prompt; an answer
+    outside the candidates, a provider failure or the tenant's cost cap keeps the offline labels, with
+    the reason in ``ai_fallbacks``. The call goes to ``llm_calls`` (draft sums the run's usage)."""
     toolkit = get_toolkit()
-    text = request_of(state).raw_message
+    request = request_of(state)
+    text = request.raw_message
     vector = await _ticket_vector(text)
     outcome = await _work(functools.partial(toolkit.classifier.classify, text, vector=vector))
+    calls: list[LLMCallRecord] = []
+    if _model_on() and toolkit.settings.llm_classify:
+        outcome, call = await _work(_model_classify, request, vector, outcome)
+        calls.append(call)
+        if toolkit.usage_ledger is not None:
+            await _work(_record_usage, toolkit.usage_ledger, state, request, calls)
     classification = Classification(
         category=outcome.category,
         subcategory=outcome.subcategory,
@@ -91,7 +104,57 @@ async def classify(state: TriageState) -> dict[str, Any]:
         sentiment=detect_sentiment(text),
         language=detect_language(text),
     )
-    return {"classification": classification.model_dump()}
+    update: dict[str, Any] = {"classification": classification.model_dump()}
+    if calls:
+        update["llm_calls"] = [call.as_dict() for call in calls]
+        update["ai_fallbacks"] = [{"node": "classify", "operation": c.operation, "reason": c.outcome} for c in calls if c.outcome != "ok"]
+    return update
+
+
+def _model_on() -> bool:
+    toolkit = get_toolkit()
+    return bool(toolkit.llm.enabled and toolkit.settings.ai_enabled)
+
+
+def _guarded_ticket(request: TriageRequest, entities: list[dict[str, Any]]) -> GuardedText:
+    """The ticket as it may leave for a model: the entities found, the customer's name and email,
+    and the guard's pattern net replaced by placeholders (unless TRIAGE_REDACT_BEFORE_LLM=false)."""
+    toolkit = get_toolkit()
+    redact = toolkit.settings.redact_before_llm
+    return guard_text(
+        request.raw_message,
+        redactor=toolkit.redactor if redact else None,
+        entities=entities if redact else [],
+        people=[request.customer_name] if redact else [],
+        emails=[request.customer_email] if redact else [],
+    )
+
+
+def _model_classify(request: TriageRequest, vector: Any, offline: ClassificationOutcome) -> tuple[ClassificationOutcome, LLMCallRecord]:
+    """The model's choice among the candidates, or the offline outcome with the reason. Blocking: run in a thread.
+
+    classify runs beside extract_entities, so it finds the entities for redaction itself (only when
+    a model is on: the offline path pays nothing for it).
+    """
+    toolkit = get_toolkit()
+    settings = toolkit.settings
+    prompt = load_prompt("classify_ticket")
+    started = time.monotonic()
+    try:
+        ensure_within_cap(toolkit.usage_ledger, settings.monthly_cost_cap(request.tenant_id), request.tenant_id)
+        found = toolkit.entity_extractor.extract(request.raw_message) if settings.redact_before_llm else []
+        entities = [{"type": e.type, "value": e.value, "confidence": e.confidence, "position": e.start, "end": e.end, "valid": e.valid} for e in found]
+        guarded = _guarded_ticket(request, entities)
+        candidates = build_candidates(
+            toolkit.classifier, request.raw_message, vector, pairs=settings.llm_classify_candidates, examples=settings.llm_classify_examples
+        )
+        answer, result = llm_classify(
+            toolkit.llm, prompt, ticket=guarded.text, candidates=candidates,
+            intents=allowed_intents(toolkit.taxonomy, toolkit.classifier), taxonomy=toolkit.taxonomy,
+        )
+    except ProviderError as error:
+        return offline, _call_record("classify", prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code)
+    return merge_outcome(offline, answer), _call_record("classify", prompt, result.input_tokens, result.output_tokens, result.latency_ms, "ok")
 
 
 async def prioritize(state: TriageState) -> dict[str, Any]:
@@ -222,7 +285,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     body = result.body
     calls: list[LLMCallRecord] = []
     findings: list[tuple[str, str]] = []
-    if toolkit.llm.enabled and toolkit.settings.ai_enabled:
+    if _model_on():
         body, calls, findings = await _work(_model_draft, state, request, result.body, result.tone, team, articles)
     allowed = {c["doc_id"] for c in citations}
     dropped = unknown_citations(body, allowed)
@@ -230,19 +293,23 @@ async def draft(state: TriageState) -> dict[str, Any]:
     answer = AnswerDraft(greeting=result.greeting, body=body, closing=result.closing, tone=result.tone)  # type: ignore[arg-type]
     if calls and toolkit.usage_ledger is not None:
         await _work(_record_usage, toolkit.usage_ledger, state, request, calls)
+    run_calls = [LLMCallRecord(**call) for call in state.get("llm_calls", [])] + calls  # classify's call first
     return {
         **graph_update,
         "answer_draft": answer.model_dump(),
         "dropped_citations": dropped,
         "token_usage": TokenUsage(
-            input=sum(c.input_tokens for c in calls),
-            output=sum(c.output_tokens for c in calls),
-            total=sum(c.input_tokens + c.output_tokens for c in calls),
-            cost=round(sum(c.cost for c in calls), 8),
+            input=sum(c.input_tokens for c in run_calls),
+            output=sum(c.output_tokens for c in run_calls),
+            total=sum(c.input_tokens + c.output_tokens for c in run_calls),
+            cost=round(sum(c.cost for c in run_calls), 8),
         ).model_dump(),
-        "ai_usage": _ai_usage(calls, ai_enabled=toolkit.settings.ai_enabled).model_dump(),
-        "llm_calls": [call.as_dict() for call in calls],
-        "ai_fallbacks": [{"node": "draft", "operation": c.operation, "reason": c.outcome} for c in calls if c.outcome != "ok"],
+        "ai_usage": _ai_usage(run_calls, ai_enabled=toolkit.settings.ai_enabled).model_dump(),
+        "llm_calls": [call.as_dict() for call in run_calls],
+        "ai_fallbacks": [
+            *state.get("ai_fallbacks", []),
+            *({"node": "draft", "operation": c.operation, "reason": c.outcome} for c in calls if c.outcome != "ok"),
+        ],
         "model_findings": [[code, text] for code, text in findings],
     }
 
@@ -254,18 +321,14 @@ def _model_draft(
     toolkit = get_toolkit()
     settings = toolkit.settings
     classification = state["classification"]
-    guarded = guard_text(
-        request.raw_message,
-        redactor=toolkit.redactor if settings.redact_before_llm else None,
-        entities=state.get("entities", []) if settings.redact_before_llm else [],
-        people=[request.customer_name] if settings.redact_before_llm else [],
-        emails=[request.customer_email] if settings.redact_before_llm else [],
-    )
+    guarded = _guarded_ticket(request, state.get("entities", []))
     calls: list[LLMCallRecord] = []
     body, sent_body = offline_body, offline_body
     prompt = load_prompt("draft_reply")
+    cap = settings.monthly_cost_cap(request.tenant_id)
     started = time.monotonic()
     try:
+        ensure_within_cap(toolkit.usage_ledger, cap, request.tenant_id)
         body, sent_body, answer = llm_draft_body(
             toolkit.llm,
             prompt,
@@ -292,6 +355,7 @@ def _model_draft(
         review_prompt = load_prompt("policy_review")
         started = time.monotonic()
         try:
+            ensure_within_cap(toolkit.usage_ledger, cap, request.tenant_id)
             findings, review = llm_policy_findings(
                 toolkit.llm, review_prompt, ticket=guarded.text, draft=sent_body, doc_ids=[a.doc_id for a in articles]
             )

@@ -68,25 +68,27 @@ async def test_model_draft_is_grounded_rehydrated_and_costed(llm_toolkit: Triage
     assert not re.search(r"<[A-Z_]+_\d+>", body)
     usage = TokenUsage.model_validate(state["token_usage"])
     per_call = call_cost("gpt-4o-mini", USAGE["prompt_tokens"], USAGE["completion_tokens"], llm_toolkit.settings.llm_prices)
-    assert usage.input == 2 * USAGE["prompt_tokens"] and usage.output == 2 * USAGE["completion_tokens"] and usage.total == 320
-    assert usage.cost == pytest.approx(2 * per_call) and usage.cost > 0
+    # three calls: classify (tests/unit/test_llm_classify.py), draft, policy_review
+    assert usage.input == 3 * USAGE["prompt_tokens"] and usage.output == 3 * USAGE["completion_tokens"] and usage.total == 480
+    assert usage.cost == pytest.approx(3 * per_call) and usage.cost > 0
     ai = AIUsage.model_validate(state["ai_usage"])
     assert ai.model == "gpt-4o-mini" and ai.ai_enabled
-    assert set(ai.by_node) == {"draft", "policy_review"} and ai.by_node["draft"].prompt_id == "draft_reply@1"
+    assert set(ai.by_node) == {"classify", "draft", "policy_review"} and ai.by_node["draft"].prompt_id == "draft_reply@1"
     assert ai.by_node["draft"].cost == pytest.approx(per_call)
     assert state["ai_fallbacks"] == []
     rows = llm_toolkit.usage_ledger.rows("demo")  # type: ignore[union-attr]
     assert [(r["operation"], r["model"], r["prompt_id"], r["input_tokens"], r["output_tokens"]) for r in rows] == [
+        ("classify", "gpt-4o-mini", "classify_ticket@1", 120, 40),
         ("draft", "gpt-4o-mini", "draft_reply@1", 120, 40),
         ("policy_review", "gpt-4o-mini", "policy_review@1", 120, 40),
     ]
-    assert rows[0]["prompt_hash"] == load_prompt("draft_reply").content_hash and rows[0]["workflow_id"] == "triage-demo-T~2DLLM"
-    assert [m["role"] for m in fake.received[0]["messages"]] == ["system", "user"] and fake.received[0]["stream"] is True
+    assert rows[1]["prompt_hash"] == load_prompt("draft_reply").content_hash and rows[1]["workflow_id"] == "triage-demo-T~2DLLM"
+    assert [m["role"] for m in fake.received[1]["messages"]] == ["system", "user"] and fake.received[1]["stream"] is True
 
 
 async def test_provider_never_receives_personal_data(llm_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:
     await _run()
-    assert len(fake.received) == 2
+    assert len(fake.received) == 3  # classify, draft, policy_review
     sent = fake.sent_text()
     compact = re.sub(r"[\s-]", "", sent)
     for secret in (PESEL, IBAN, EMAIL, "Jan Kowalski", "Kowalski", "Kowalskim"):
@@ -98,15 +100,15 @@ async def test_provider_never_receives_personal_data(llm_toolkit: TriageToolkit,
 async def test_retried_run_replaces_its_ledger_rows(llm_toolkit: TriageToolkit) -> None:
     await _run()
     await _run()
-    assert len(llm_toolkit.usage_ledger.rows("demo")) == 2  # type: ignore[union-attr]
+    assert len(llm_toolkit.usage_ledger.rows("demo")) == 3  # type: ignore[union-attr]
     assert llm_toolkit.usage_ledger.monthly_cost("demo") > 0  # type: ignore[union-attr]
 
 
 async def test_429_then_success_is_retried(llm_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:
-    fake.script = ["status:429", "ok"]
+    fake.script = ["ok", "status:429", "ok"]  # classify, then the draft answered 429 once
     state = await _run()
     assert state["ai_fallbacks"] == [] and "[KB-1001]" in state["answer_draft"]["body"]
-    assert len(fake.received) == 3  # draft twice, review once
+    assert len(fake.received) == 4  # classify, draft twice, review once
 
 
 @pytest.mark.parametrize(
@@ -123,7 +125,7 @@ async def test_429_then_success_is_retried(llm_toolkit: TriageToolkit, fake: Fak
 async def test_failures_fall_back_to_offline_with_a_typed_reason(
     llm_toolkit: TriageToolkit, fake: FakeOpenAI, script: list[str], node: str, reason: str
 ) -> None:
-    fake.script = list(script)
+    fake.script = ["ok", *script]  # the first call is classify's
     if node == "draft":
         fake.draft_text = "x " * 5 + "[{doc}] " + "word " * 60  # long enough for a slow stream to pass the timeout
     state = await _run()

@@ -124,6 +124,8 @@ class EmbeddingClassifier:
         # One head over category/subcategory pairs: the category's probability is the sum of its
         # subcategories', so the category and the subcategory never disagree.
         pair_labels = [f"{e.category}\x1f{e.subcategory}" for e in self._examples + described]
+        # The labeled examples' vectors: the nearest ones are the model's examples (:meth:`neighbours`).
+        self._example_vectors = vectors[: len(self._examples)] if vectors is not None else None
         self._pair_head = HybridHead(self._head_config).fit(texts, vectors, pair_labels)
         self._pairs = [tuple(label.split("\x1f", 1)) for label in self._pair_head.classes]
         # Intents come from the tickets only (descriptions carry none).
@@ -143,6 +145,28 @@ class EmbeddingClassifier:
         if self._head_config.embedding_weight > 0:
             vectors = (embed_queries(self._embedder, [text])[0] if vector is None else np.asarray(vector)).reshape(1, -1)
         return self._outcome(text, vectors)
+
+    def top_pairs(self, text: str, vector: np.ndarray | None = None, k: int = 5) -> list[tuple[str, str, float]]:
+        """The head's ``k`` most probable (category, subcategory, probability), best first."""
+        vectors = None
+        if self._head_config.embedding_weight > 0:
+            vectors = (embed_queries(self._embedder, [text])[0] if vector is None else np.asarray(vector)).reshape(1, -1)
+        probabilities = self._pair_head.predict_proba([text], vectors)[0]
+        order = np.argsort(-probabilities)[:k]
+        return [(self._pairs[i][0], self._pairs[i][1], float(probabilities[i])) for i in order]
+
+    def neighbours(self, vector: np.ndarray | None, k: int = 6) -> list[tuple[LabeledExample, float]]:
+        """The ``k`` labeled examples nearest to ``vector`` (cosine), best first; none without vectors."""
+        if self._example_vectors is None or vector is None or k <= 0:
+            return []
+        similarities = self._example_vectors @ np.asarray(vector).reshape(-1)
+        order = np.argsort(-similarities)[:k]
+        return [(self._examples[i], float(similarities[i])) for i in order]
+
+    @property
+    def intents(self) -> list[str]:
+        """Intent labels of the examples, sorted."""
+        return sorted({e.intent for e in self._examples})
 
     def classify_batch(self, texts: Sequence[str], vectors: np.ndarray | None = None) -> list[ClassificationOutcome]:
         """Classify many texts with one embedding call (evaluation)."""

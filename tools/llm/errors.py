@@ -45,6 +45,18 @@ class ProviderOutputError(ProviderError):
     code = "llm_bad_output"
 
 
+class ProviderOutsideTaxonomyError(ProviderOutputError):
+    """A classification naming a category, subcategory or intent the taxonomy (or the offered candidates) do not have."""
+
+    code = "llm_outside_taxonomy"
+
+
+class CostCapReachedError(ProviderError):
+    """The tenant's model calls this month already cost its cap (``TRIAGE_TENANT_MONTHLY_COST_CAP(S)_USD``): no call is made."""
+
+    code = "cost_cap_reached"
+
+
 class PromptError(ConfigurationError):
     """A prompt file is missing or malformed."""
 
@@ -52,9 +64,11 @@ class PromptError(ConfigurationError):
 
 
 __all__ = [
+    "CostCapReachedError",
     "PromptError",
     "ProviderError",
     "ProviderOutputError",
+    "ProviderOutsideTaxonomyError",
     "ProviderRateLimitedError",
     "ProviderRejectedError",
     "ProviderTimeoutError",

@@ -16,4 +16,13 @@ class PolicyReview(BaseModel):
     findings: list[PolicyFinding] = Field(default_factory=list, max_length=10)
 
 
-SCHEMAS: dict[str, type[BaseModel]] = {"PolicyReview": PolicyReview}
+class TicketClassification(BaseModel):
+    """The model's choice among the classify prompt's candidates; checked against the taxonomy after parsing."""
+
+    category: str = Field(max_length=100)
+    subcategory: str = Field(max_length=100)
+    intent: str = Field(max_length=60)
+    confidence: float = Field(ge=0, le=1)
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {"PolicyReview": PolicyReview, "TicketClassification": TicketClassification}

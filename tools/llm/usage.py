@@ -108,3 +108,19 @@ class UsageLedger:
         )
         with self._engine.connect() as connection:
             return float(connection.execute(query).scalar_one())
+
+
+def ensure_within_cap(ledger: UsageLedger | None, cap: float | None, tenant_id: str, now: datetime | None = None) -> None:
+    """Raise :class:`CostCapReachedError` when the tenant's month-to-date cost is at or over ``cap``.
+
+    Checked before each model call, from the ledger the worker writes: a run that starts under the
+    cap may finish its calls slightly over it (the cap bounds a month's spend to within one run's).
+    No cap, or no ledger to read: nothing to check.
+    """
+    from tools.llm.errors import CostCapReachedError
+
+    if cap is None or ledger is None:
+        return
+    spent = ledger.monthly_cost(tenant_id, now)
+    if spent >= cap:
+        raise CostCapReachedError(f"tenant {tenant_id!r} spent {spent:.4f} USD on models this month; its cap is {cap:.4f} USD")
