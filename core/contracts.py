@@ -229,6 +229,11 @@ class ProcessResponse(BaseModel):
     success: bool
     ticket_id: str
     result: TicketOutput
+    ai_usage: AIUsage | None = Field(
+        None,
+        description="Not in seed 001 (beside ``result``, which keeps the seed's shape): tokens and cost per model operation, "
+        "fallback reasons, and ai_enabled=false when TRIAGE_AI_ENABLED=false. Offline: model offline, no operations.",
+    )
 
 
 def seed_priority(level: PriorityLevel) -> str:
