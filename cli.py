@@ -1,6 +1,6 @@
 """``triage-desk``: command-line tools for operators.
 
-    triage-desk ingest PATH --collection knowledge_base [--tenant demo]
+    triage-desk ingest PATH --collection knowledge_base [--tenant demo] [--no-graph]
     triage-desk search "ORA-12541 on srv-prod-db-03" --collection knowledge_base [--mode hybrid]
 
 Both use the same settings (``TRIAGE_*``) as the worker and the API, so with
@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.api_keys_cli import add_keys_command
 from tools.evaluation.cli import add_eval_command, add_reembed_command
@@ -20,6 +21,10 @@ from core.settings import get_settings
 from core.errors import TriageError
 from tools.retrieval import COLLECTIONS, RetrievalCatalog, load_documents, open_chroma_client
 from tools.retrieval.loaders import SUFFIXES
+
+if TYPE_CHECKING:
+    from tools.graph import LinkSummary
+    from tools.retrieval.documents import SourceDocument
 
 
 def _catalog() -> RetrievalCatalog:
@@ -60,7 +65,37 @@ def ingest(args: argparse.Namespace) -> int:
         f"{summary.replaced} replaced, {summary.unchanged} unchanged; {summary.chunks_written} chunks written; "
         f"{collection.count()} chunks in the collection; {elapsed:.1f} s"
     )
+    if args.collection == "knowledge_base" and not args.no_graph:
+        link_graph(documents, tenant)
     return 0
+
+
+def link_graph(documents: list[SourceDocument], tenant: str) -> None:
+    """Link ingested articles to the entities they mention in the entity graph (``TRIAGE_GRAPH``),
+    as the worker does for the demo articles; unchanged articles are skipped without extraction.
+    A graph store that cannot be reached raises ``StoreUnavailableError`` (exit code 2): the
+    collection is already written, so running the same ingest again links them."""
+    import asyncio
+
+    from tools.graph import EntityKeyer, build_graph_store, graph_secret, link_articles
+    from tools.queries import build_entity_extractor
+
+    settings = get_settings()
+    extractor = build_entity_extractor(settings)
+
+    async def run() -> LinkSummary:
+        store = build_graph_store(settings)
+        try:
+            await store.setup()
+            return await link_articles(store, EntityKeyer(graph_secret(settings)), extractor.extract, tenant, documents)
+        finally:
+            await store.close()
+
+    summary = asyncio.run(run())
+    print(
+        f"graph ({settings.graph}): {summary.documents} articles — {summary.linked} linked, "
+        f"{summary.unchanged} unchanged; {summary.mentions} new entity mentions"
+    )
 
 
 def search(args: argparse.Namespace) -> int:
@@ -85,12 +120,16 @@ def build_parser() -> argparse.ArgumentParser:
         "them idempotently: an unchanged document is skipped, a changed one replaces its chunks. "
         "Markdown may carry YAML front matter (doc_id, title, url, status, category...); HTML <meta name=...> "
         "tags become metadata; each JSONL line is one document (id/doc_id, title, body/description/text...). "
-        "Ticket text is redacted before it is stored unless --no-redact.",
+        "Ticket text is redacted before it is stored unless --no-redact. Knowledge-base articles are also linked "
+        "to the entities they mention in the entity graph (TRIAGE_GRAPH), unless --no-graph.",
     )
     ingest_cmd.add_argument("path", help="a file or a directory (searched recursively)")
     ingest_cmd.add_argument("--collection", required=True, choices=COLLECTIONS)
     ingest_cmd.add_argument("--tenant", help="tenant id stored on every chunk (default: TRIAGE_DEFAULT_TENANT)")
     ingest_cmd.add_argument("--no-redact", action="store_true", help="store ticket text as is")
+    ingest_cmd.add_argument(
+        "--no-graph", action="store_true", help="knowledge_base only: do not link the articles to their entities in the entity graph"
+    )
     ingest_cmd.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest_cmd.set_defaults(handler=ingest)
 

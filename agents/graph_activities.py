@@ -16,17 +16,16 @@ from temporalio import activity
 
 from agents.registry import TriageToolkit, get_toolkit
 from core.errors import StoreUnavailableError
-from core.graph_contracts import ArticleGraphRecord, GraphContext, GraphEntityRef, GraphIndexOutcome, TicketGraphRecord
+from core.graph_contracts import GraphContext, GraphEntityRef, GraphIndexOutcome, TicketGraphRecord
 from core.triage_state import TriageState, request_of
-from tools.graph import EntityKeyer, GraphStore
+from tools.graph import EntityKeyer, GraphStore, LinkSummary, link_articles
+from tools.graph.articles import confident_refs
 from tools.retrieval import load_documents
 from tools.ticket_register import ai_response_text
 from core.graphs import INDEX_TICKET_ACTIVITY
 
 log = logging.getLogger("triage.graph")
 
-MIN_ENTITY_CONFIDENCE = 0.5
-"""Entities below this (NER guesses, numbers failing their checksum without context) stay out of the graph."""
 CONTEXT_TIME_BUDGET_S = 2.0
 """Longest the triage waits for the graph; past it the draft goes on without graph context. Below the
 activity heartbeat timeout (5 s): a store that is down must not look like a crashed worker."""
@@ -49,7 +48,7 @@ async def ready_store(toolkit: TriageToolkit) -> GraphStore | None:
 
 def entity_refs(keyer: EntityKeyer, entities: Iterable[dict[str, Any]]) -> list[GraphEntityRef]:
     """Graph references of extracted entities (``Entity`` dicts), confident ones only."""
-    return keyer.refs((e["type"], e["value"], e["confidence"]) for e in entities if e["confidence"] >= MIN_ENTITY_CONFIDENCE)
+    return confident_refs(keyer, ((e["type"], e["value"], e["confidence"]) for e in entities))
 
 
 async def graph_context(state: TriageState) -> dict[str, Any]:
@@ -92,30 +91,27 @@ async def index_ticket_graph(record: TicketGraphRecord) -> GraphIndexOutcome:
     return GraphIndexOutcome(ticket_id=record.ticket_id, entities=len(record.entities), new_mentions=new)
 
 
-async def index_knowledge_base(toolkit: TriageToolkit, tenant_id: str | None = None) -> int:
-    """Link the demo knowledge-base articles to the entities they mention (idempotent); the articles indexed.
+async def index_knowledge_base(toolkit: TriageToolkit, tenant_id: str | None = None) -> LinkSummary:
+    """Link the demo knowledge-base articles to the entities they mention.
 
-    The worker runs it in the background at start; a graph store that is down is logged and left
-    for the next start (ticket indexing does not depend on it).
+    Idempotent by content: an article whose text (and the extraction rules and hashing key) is
+    unchanged since it was linked is skipped without running entity extraction again, so a worker
+    restart costs one read of the stored hashes. The worker runs it in the background at start; a
+    graph store that is down is logged and left for the next start (ticket indexing does not depend on it).
     """
     store = await ready_store(toolkit)
     keyer = toolkit.entity_keyer
     if store is None or keyer is None or not toolkit.settings.kb_dir.exists():
-        return 0
+        return LinkSummary(linked=0, unchanged=0, mentions=0)
     tenant = tenant_id or toolkit.settings.default_tenant
-    documents = load_documents(toolkit.settings.kb_dir)
-    for document in documents:
-        found = await asyncio.to_thread(toolkit.entity_extractor.extract, f"{document.title}\n\n{document.body}")
-        refs = entity_refs(keyer, ({"type": e.type, "value": e.value, "confidence": e.confidence} for e in found))
-        await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id=document.doc_id, title=document.title, entities=refs))
-    return len(documents)
+    return await link_articles(store, keyer, toolkit.entity_extractor.extract, tenant, load_documents(toolkit.settings.kb_dir))
 
 
 async def index_knowledge_base_in_background(toolkit: TriageToolkit) -> None:
     """:func:`index_knowledge_base` for ``worker.py``: failures are logged, never raised."""
     try:
-        count = await index_knowledge_base(toolkit)
-        log.info("graph: %d knowledge-base articles linked to their entities", count)
+        summary = await index_knowledge_base(toolkit)
+        log.info("graph: knowledge-base articles linked to their entities: %d extracted, %d unchanged", summary.linked, summary.unchanged)
     except Exception as exc:  # noqa: BLE001 - a background task must not take the worker down
         log.warning("graph: knowledge-base articles not linked (%s: %s); the next start retries", type(exc).__name__, exc)
 
@@ -132,7 +128,11 @@ def register_ticket(state: TriageState, description_redacted: str) -> int:
         ticket_id=request.ticket_id,
         user_description=description_redacted,
         category=state["classification"]["category"],
-        ai_response=ai_response_text(state["answer_draft"], state.get("graph_context", {}).get("related_entities", [])),
+        ai_response=ai_response_text(
+            state["answer_draft"],
+            state.get("graph_context", {}).get("related_entities", []),
+            state["classification"].get("language", "en"),
+        ),
         confidence_score=state["routing"]["confidence"],
     )
 

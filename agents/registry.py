@@ -26,7 +26,7 @@ from tools.policy import PolicyChecker
 from tools.priority import PriorityMatrix
 from tools.retrieval import HybridCollection, RetrievalCatalog
 from tools.embeddings.cache import CachingEmbedder
-from tools.graph import EntityKeyer, GraphStore, build_graph_store, derive_secret
+from tools.graph import EntityKeyer, GraphStore, build_graph_store, graph_secret
 from tools.queries import build_chroma_client, build_embedder, build_entity_extractor
 from tools.routing import Router
 from tools.taxonomy import Taxonomy, load_taxonomy
@@ -126,11 +126,3 @@ def build_toolkit(settings: Settings, embedder: Embedder | None = None, chroma_c
 def build_vault(settings: Settings, engine: Any) -> MappingVault:
     keys = load_payload_keys(settings)
     return MappingVault(engine, keys.raw(), keys.active, timedelta(hours=settings.redaction_ttl_hours))
-
-
-def graph_secret(settings: Settings) -> bytes:
-    """TRIAGE_GRAPH_HASH_KEY, or a key derived from the active payload key (secrets stay in the worker)."""
-    if settings.graph_hash_key is not None:
-        return settings.graph_hash_key.get_secret_value().encode()
-    keys = load_payload_keys(settings)
-    return derive_secret(keys.raw()[keys.active])

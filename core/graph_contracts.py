@@ -47,6 +47,8 @@ class ArticleGraphRecord(BaseModel):
     doc_id: str
     title: str = ""
     entities: list[GraphEntityRef] = []
+    content_hash: str = Field("", description="What the entities were extracted from (text, extraction rules, hashing key): "
+                              "an article whose stored hash matches is not extracted again")
 
 
 class RelatedTicketRef(BaseModel):

@@ -46,6 +46,9 @@ class TriageState(TypedDict, total=False):
     """``Priority``: P1..P5, impact, urgency, SLA (prioritize)."""
     answer_draft: dict[str, Any]
     """``AnswerDraft`` citing [DOC-ID]s from ``citations`` only (draft)."""
+    graph_citations: list[str]
+    """Ids of the published articles the entity graph linked to the ticket (beyond ``citations``)
+    that the draft was given and may cite (draft)."""
     dropped_citations: list[str]
     """Ids the draft cited that retrieval did not return; removed from the body (draft)."""
     policy_check: dict[str, Any]

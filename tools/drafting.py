@@ -9,14 +9,23 @@ never quotes the agent procedure (billing consoles, reason codes, admin tools).
 Templates exist per language (``en``, ``pl``): a Polish ticket gets a Polish greeting, body, SLA
 promise and closing, with the article's Polish customer steps where the article has them.
 
-The draft may cite only documents in the retrieval result; :func:`unknown_citations` finds any
-other ``[DOC-ID]`` so the graph can drop it and the policy check can flag it.
+The entity graph adds what earlier tickets know (seed 000: answers enriched with related graph
+entities): an article that resolved earlier tickets sharing this ticket's error codes or systems
+becomes citable (:class:`GraphArticle`; it is the main article when retrieval found none), and
+related entities of customer-safe types (:data:`CUSTOMER_VISIBLE_TYPES`) are named in one line.
+Personal identifiers never reach a draft from the graph: they are stored as keyed hashes, and
+hashed or personal entities are filtered out before any text is written.
+
+The draft may cite only documents in the retrieval result and the graph's checked articles;
+:func:`unknown_citations` finds any other ``[DOC-ID]`` so the graph can drop it and the policy
+check can flag it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any, Iterable
 
 _CITATION = re.compile(r"\[([A-Z]{2,5}-\d{2,6})\]")
 _STEP = re.compile(r"^\s*(?:\d+[.)]|[-*])\s+(.*\S)\s*$", re.MULTILINE)
@@ -65,6 +74,11 @@ class DraftTemplate:
     follow_up: str
     no_article: str
     closing: str
+    graph_intro: str
+    graph_resolved: str
+    graph_related: str
+    graph_entities: str
+    entity_types: dict[str, str]
 
 
 TEMPLATES: dict[str, DraftTemplate] = {
@@ -85,6 +99,11 @@ TEMPLATES: dict[str, DraftTemplate] = {
             "{team}, who will get back to you within {sla}."
         ),
         closing="Thank you for your patience.\n\nBest regards,\nCustomer Support Team",
+        graph_intro='Earlier tickets with the same error codes or systems were solved with our article "{title}" [{doc_id}]; here are its steps:',
+        graph_resolved='Earlier tickets about the same problem ({count}) were resolved with "{title}" [{doc_id}].',
+        graph_related='Earlier tickets with the same error codes or systems point to our article "{title}" [{doc_id}].',
+        graph_entities="Earlier reports of this problem also mentioned {entities}; if any of these apply to you, please tell us in your reply.",
+        entity_types={"error_code": "error code", "software": "software", "version": "version", "hostname": "host"},
     ),
     "pl": DraftTemplate(
         greeting_named="Dzień dobry, {name},",
@@ -103,8 +122,59 @@ TEMPLATES: dict[str, DraftTemplate] = {
             "{team}, który odpowie w ciągu {sla}."
         ),
         closing="Dziękujemy za cierpliwość.\n\nZ pozdrowieniami,\nZespół Obsługi Klienta",
+        graph_intro="Nasz artykuł [{doc_id}] pomógł rozwiązać wcześniejsze zgłoszenia z tymi samymi kodami błędów lub systemami; oto jego kroki:",
+        graph_resolved="Podobne wcześniejsze zgłoszenia ({count}) rozwiązano dzięki artykułowi [{doc_id}].",
+        graph_related="Wcześniejsze zgłoszenia z tymi samymi kodami błędów lub systemami wskazują na nasz artykuł [{doc_id}].",
+        graph_entities=(
+            "We wcześniejszych zgłoszeniach tego problemu pojawiały się też: {entities}. "
+            "Jeśli któreś z nich dotyczy również Ciebie, napisz o tym w odpowiedzi."
+        ),
+        entity_types={"error_code": "kod błędu", "software": "oprogramowanie", "version": "wersja", "hostname": "host"},
     ),
 }
+
+
+CUSTOMER_VISIBLE_TYPES = ("error_code", "software", "version", "hostname")
+"""Entity types the graph may name in customer-facing text. Related entities come from *other*
+tickets: personal identifiers are hashed in the graph and never shown, and the other non-personal
+types stay out too (order and ticket ids, URLs, file paths, organisations, places, amounts and
+dates of other customers' tickets say something about those customers, and help nobody here)."""
+
+
+@dataclass(frozen=True)
+class GraphArticle:
+    """A published article the entity graph links to the ticket: it mentions the ticket's entities
+    or resolved earlier tickets that share them (``resolved_tickets``)."""
+
+    article: SourceArticle
+    resolved_tickets: int = 0
+
+
+def visible_entities(related: Iterable[dict[str, Any]], limit: int = 3) -> list[dict[str, Any]]:
+    """Related graph entities that customer-facing text may name: never hashed (a personal type is
+    always hashed in the graph), only :data:`CUSTOMER_VISIBLE_TYPES`; in the graph's rank order."""
+    shown = [
+        e for e in related
+        if not e.get("hashed") and e.get("type") in CUSTOMER_VISIBLE_TYPES and e.get("label") and not str(e["label"]).startswith("h:")
+    ]
+    return shown[:limit]
+
+
+def entity_display(entity: dict[str, Any]) -> str:
+    """How an entity reads in text: error codes in capitals (the graph keeps values case-folded)."""
+    label = str(entity["label"])
+    return label.upper() if entity.get("type") == "error_code" else label
+
+
+def related_entities_line(related: Iterable[dict[str, Any]], language: str, limit: int = 5) -> str:
+    """Seed 000's list of related graph entities in the ticket's language, e.g.
+    ``Related graph entities: ORA-12505 (error code), oracle (software)``; empty when none may be shown."""
+    template = TEMPLATES[template_language(language)]
+    shown = visible_entities(related, limit)
+    if not shown:
+        return ""
+    prefix = "Powiązane elementy z grafu zgłoszeń" if template_language(language) == "pl" else "Related graph entities"
+    return prefix + ": " + ", ".join(f"{entity_display(e)} ({template.entity_types.get(e['type'], e['type'])})" for e in shown)
 
 
 def template_language(language: str) -> str:
@@ -192,19 +262,42 @@ class OfflineDrafter:
         article: SourceArticle | None,
         related: list[tuple[str, str]] | None = None,
         language: str = "en",
+        graph_articles: list[GraphArticle] | None = None,
+        graph_entities: list[dict[str, Any]] | None = None,
     ) -> Draft:
-        """A reply in ``language`` (``en`` or ``pl``; others get English) from the article's customer steps."""
+        """A reply in ``language`` (``en`` or ``pl``; others get English) from the article's customer steps.
+
+        ``graph_articles`` (published, checked by the caller) and ``graph_entities`` (the graph's
+        related entities; filtered here by :func:`visible_entities`) add what earlier tickets know:
+        without a retrieved article, the first graph article with steps is the one the reply follows.
+        """
         language = template_language(language)
         template = TEMPLATES[language]
         name = customer_name.strip()
         greeting = template.greeting_named.format(name=name) if name else template.greeting_anonymous
         parts = [template.openers.get(sentiment, template.openers["neutral"])]
         sla = sla_phrase(sla_hours, language)
+        pending = [g for g in graph_articles or [] if g.article.steps]  # a pointer without customer steps helps nobody
         if article and article.steps:
             parts.append(template.intro.format(title=article.title, doc_id=article.doc_id, subcategory=subcategory.lower()))
             parts.append("\n".join(f"{i}. {step}" for i, step in enumerate(article.steps, start=1)))
             for doc_id, title in (related or [])[:2]:
                 parts.append(template.related.format(title=title, doc_id=doc_id))
+            cited = {article.doc_id, *(doc_id for doc_id, _ in (related or [])[:2])}
+            pending = [g for g in pending if g.article.doc_id not in cited]
+        elif pending:
+            article = pending.pop(0).article
+            parts.append(template.graph_intro.format(title=article.title, doc_id=article.doc_id))
+            parts.append("\n".join(f"{i}. {step}" for i, step in enumerate(article.steps, start=1)))
+            pending = [g for g in pending if g.article.doc_id != article.doc_id]
+        if pending:
+            extra = pending[0]
+            line = template.graph_resolved if extra.resolved_tickets else template.graph_related
+            parts.append(line.format(title=extra.article.title, doc_id=extra.article.doc_id, count=extra.resolved_tickets))
+        shown = visible_entities(graph_entities or [])
+        if shown:
+            parts.append(template.graph_entities.format(entities=", ".join(entity_display(e) for e in shown)))
+        if article and article.steps:
             parts.append(template.follow_up.format(team=team, sla=sla))
         else:
             parts.append(template.no_article.format(team=team, sla=sla))

@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from tools.drafting import related_entities_line
+
 AI_RESOLVED_CONFIDENCE = 0.7
 """Seed 000: a ticket whose triage confidence is at least this is ``ai_resolved``, else ``pending_agent``."""
 
@@ -57,13 +59,17 @@ def seed_status(confidence: float) -> str:
     return "ai_resolved" if confidence >= AI_RESOLVED_CONFIDENCE else "pending_agent"
 
 
-def ai_response_text(answer_draft: dict[str, Any], related_entities: list[dict[str, Any]], limit: int = 5) -> str:
-    """Seed 000's ``ai_response``: the reply draft, then the related graph entities (no hashed ones)."""
+def ai_response_text(answer_draft: dict[str, Any], related_entities: list[dict[str, Any]], language: str = "en", limit: int = 5) -> str:
+    """Seed 000's ``ai_response``: the reply draft (which already uses the graph's articles and
+    entities), then seed 000's list of related graph entities in the ticket's language.
+
+    The list names only entities a customer may read (:func:`tools.drafting.visible_entities`:
+    error codes, software, versions, hosts): personal identifiers are keyed hashes in the graph
+    and are left out entirely, never shown as a hash or a ``email#3f2a`` label.
+    """
     text = "\n\n".join(part for part in (answer_draft.get("greeting"), answer_draft.get("body"), answer_draft.get("closing")) if part)
-    shown = [e for e in related_entities if not e.get("hashed")][:limit]
-    if shown:
-        text += "\n\nRelated graph entities: " + ", ".join(f"{e['label']} ({e['type']})" for e in shown)
-    return text
+    line = related_entities_line(related_entities, language, limit)
+    return f"{text}\n\n{line}" if line else text
 
 
 def _utc(value: datetime) -> datetime:

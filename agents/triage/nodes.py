@@ -45,7 +45,15 @@ from core.contracts import (
 from tools.classification import ClassificationOutcome, detect_language, detect_sentiment
 from tools.embeddings import embed_queries
 from tools.pii.entities import ExtractedEntity
-from tools.drafting import SourceArticle, article_from_sections, strip_citations, unknown_citations
+from tools.drafting import (
+    GraphArticle,
+    SourceArticle,
+    article_from_sections,
+    entity_display,
+    strip_citations,
+    unknown_citations,
+    visible_entities,
+)
 from tools.llm import GuardedText, LLMCallRecord, Prompt, ProviderError, call_cost, guard_text, load_prompt
 from tools.llm.classify import allowed_intents, build_candidates, llm_classify, merge_outcome
 from tools.llm.tasks import DraftRequest, llm_draft_body, llm_policy_findings
@@ -272,6 +280,11 @@ async def draft(state: TriageState) -> dict[str, Any]:
     for citation in citations[: 1 if not toolkit.llm.enabled else 3]:
         sections = await _work(toolkit.kb_store.document_sections, citation["doc_id"], request.tenant_id)
         articles.append(article_from_sections(citation["doc_id"], citation["title"], sections, language=language))
+    graph = state.get("graph_context", {})
+    graph_articles = await _work(
+        _graph_articles, graph, request.tenant_id, {c["doc_id"] for c in citations}, language, 1 if not toolkit.llm.enabled else 2
+    )
+    graph_entities = visible_entities(graph.get("related_entities", []))
     result = toolkit.drafter.draft(
         customer_name=request.customer_name,
         sentiment=classification["sentiment"],
@@ -281,13 +294,18 @@ async def draft(state: TriageState) -> dict[str, Any]:
         article=articles[0] if articles else None,
         related=[(c["doc_id"], c["title"]) for c in citations[1:]],
         language=language,
+        graph_articles=graph_articles,
+        graph_entities=graph_entities,
     )
     body = result.body
     calls: list[LLMCallRecord] = []
     findings: list[tuple[str, str]] = []
     if _model_on():
-        body, calls, findings = await _work(_model_draft, state, request, result.body, result.tone, team, articles)
-    allowed = {c["doc_id"] for c in citations}
+        body, calls, findings = await _work(
+            _model_draft, state, request, result.body, result.tone, team, articles, graph_articles, graph_entities
+        )
+    graph_citations = [g.article.doc_id for g in graph_articles]
+    allowed = {c["doc_id"] for c in citations} | set(graph_citations)
     dropped = unknown_citations(body, allowed)
     body = strip_citations(body, dropped)
     answer = AnswerDraft(greeting=result.greeting, body=body, closing=result.closing, tone=result.tone)  # type: ignore[arg-type]
@@ -297,6 +315,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     return {
         **graph_update,
         "answer_draft": answer.model_dump(),
+        "graph_citations": graph_citations,
         "dropped_citations": dropped,
         "token_usage": TokenUsage(
             input=sum(c.input_tokens for c in run_calls),
@@ -314,8 +333,40 @@ async def draft(state: TriageState) -> dict[str, Any]:
     }
 
 
+def _graph_articles(
+    graph: dict[str, Any], tenant_id: str, retrieved: set[str], language: str, limit: int
+) -> list[GraphArticle]:
+    """The graph's related articles the draft may cite: not already retrieved, published in the
+    tenant's knowledge base (the graph may know an article that was since withdrawn), best first.
+    Articles that resolved earlier tickets sharing the ticket's entities count those tickets. Blocking."""
+    kb = get_toolkit().kb_store
+    found: list[GraphArticle] = []
+    for related in graph.get("related_articles", []):
+        if len(found) == limit:
+            break
+        doc_id = related["doc_id"]
+        if doc_id in retrieved:
+            continue
+        chunks = kb.document_chunks(doc_id, tenant_id)
+        if not chunks or chunks[0].metadata.get("status") != "published":
+            continue
+        sections = kb.document_sections(doc_id, tenant_id)
+        article = article_from_sections(doc_id, chunks[0].title or related.get("title", ""), sections, language=language)
+        if not article.steps:  # nothing a customer could do with it
+            continue
+        found.append(GraphArticle(article=article, resolved_tickets=int(related.get("via_tickets", 0))))
+    return found
+
+
 def _model_draft(
-    state: TriageState, request: TriageRequest, offline_body: str, tone: str, team: str, articles: list[SourceArticle]
+    state: TriageState,
+    request: TriageRequest,
+    offline_body: str,
+    tone: str,
+    team: str,
+    articles: list[SourceArticle],
+    graph_articles: list[GraphArticle],
+    graph_entities: list[dict[str, Any]],
 ) -> tuple[str, list[LLMCallRecord], list[tuple[str, str]]]:
     """The model's body (or the offline one, with the reason), and its policy findings. Blocking: run in a thread."""
     toolkit = get_toolkit()
@@ -342,6 +393,8 @@ def _model_draft(
                 sla_hours=state["priority"]["sla_hours"],
                 tone=tone,
                 articles=articles,
+                graph_articles=[(g.article, g.resolved_tickets) for g in graph_articles],
+                graph_entities=[entity_display(e) for e in graph_entities],
             ),
             guarded.mapping,
             on_token=_heartbeat_on_token,
@@ -357,7 +410,8 @@ def _model_draft(
         try:
             ensure_within_cap(toolkit.usage_ledger, cap, request.tenant_id)
             findings, review = llm_policy_findings(
-                toolkit.llm, review_prompt, ticket=guarded.text, draft=sent_body, doc_ids=[a.doc_id for a in articles]
+                toolkit.llm, review_prompt, ticket=guarded.text, draft=sent_body,
+                doc_ids=[a.doc_id for a in articles] + [g.article.doc_id for g in graph_articles],
             )
             calls.append(_call_record("policy_review", review_prompt, review.input_tokens, review.output_tokens, review.latency_ms, "ok"))
         except ProviderError as error:
@@ -424,7 +478,7 @@ async def policy_check(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     answer = state["answer_draft"]
     text = "\n".join((answer["greeting"], answer["body"], answer["closing"]))
-    allowed = {c["doc_id"] for c in state.get("citations", [])}
+    allowed = {c["doc_id"] for c in state.get("citations", [])} | set(state.get("graph_citations", []))
     unknown = list(dict.fromkeys([*state.get("dropped_citations", []), *unknown_citations(answer["body"], allowed)]))
     outcome = toolkit.policy_checker.check(
         text,

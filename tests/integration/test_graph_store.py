@@ -134,3 +134,30 @@ async def test_personal_identifiers_are_stored_as_keyed_hashes(store: GraphStore
     assert EMAIL.key in dumped and PESEL.key.startswith("h:") and "ora-12541" in dumped
     stored = await store.ticket(tenant, "INC-1")
     assert stored is not None and {e.label for e in stored.entities if e.hashed} == {EMAIL.label, PESEL.label}
+
+
+async def test_article_hashes_and_a_changed_article_is_relinked(store: GraphStore, tenant: str) -> None:
+    await store.upsert_ticket(ticket(tenant, "INC-1", [ORA], status="resolved", resolved_with=["KB-1009"]))
+    assert await store.article_hashes(tenant) == {"KB-1009": ""}  # known through a ticket, never linked
+    await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id="KB-1008", title="Listener", entities=[ORA, HOST], content_hash="a1"))
+    assert await store.article_hashes(tenant) == {"KB-1008": "a1", "KB-1009": ""}
+    assert await store.article_hashes(tenant + "-other") == {}
+    # The article changed: it now mentions HTTP 503 and no longer the host; the old mention goes.
+    new = await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id="KB-1008", title="Listener", entities=[ORA, HTTP], content_hash="b2"))
+    assert new == 1 and (await store.article_hashes(tenant))["KB-1008"] == "b2"
+    assert [a.doc_id for a in (await store.context(tenant, [HOST])).related_articles] == []
+    assert [a.doc_id for a in (await store.context(tenant, [HTTP])).related_articles] == ["KB-1008"]
+    assert (await store.counts(tenant))["MENTIONS"] == 3  # INC-1 -> ORA, KB-1008 -> ORA, HTTP
+
+
+async def test_sql_store_made_before_article_hashes_gets_the_column(tmp_path, tenant: str) -> None:  # type: ignore[no-untyped-def]
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE graph_articles (uid VARCHAR(600) PRIMARY KEY, tenant_id VARCHAR(128) NOT NULL, doc_id VARCHAR(200) NOT NULL, title VARCHAR(500) NOT NULL)"))
+        connection.execute(sa.text("INSERT INTO graph_articles VALUES ('x', :t, 'KB-1', 'Old')"), {"t": tenant})
+    store = SqlGraphStore(engine)
+    await store.setup()
+    await store.setup()
+    assert await store.article_hashes(tenant) == {"KB-1": ""}
+    await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id="KB-2", entities=[ORA], content_hash="c3"))
+    assert (await store.article_hashes(tenant))["KB-2"] == "c3"

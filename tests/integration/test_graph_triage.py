@@ -10,13 +10,14 @@ from typing import AsyncIterator
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from agents.graph_activities import entity_refs, index_knowledge_base
+from agents.graph_activities import entity_refs, index_knowledge_base, index_knowledge_base_in_background
 from agents.registry import TriageToolkit
 from core.contracts import TriageRequest, TriageResult
 from core.graph_contracts import GraphIndexOutcome
 from core.settings import Settings
 from tests.integration.neo4j_server import LocalNeo4j
-from tools.graph import Neo4jGraphStore
+from tools.graph import Neo4jGraphStore, link_articles
+from tools.retrieval import load_documents
 from workflows import TriageWorkflow, triage_workflow_id
 from workflows.indexing import indexing_workflow_id
 
@@ -94,7 +95,7 @@ async def test_triage_builds_the_graph_and_returns_related_entities(
 
 async def test_knowledge_base_articles_link_to_their_entities(toolkit: TriageToolkit, neo4j_graph: Neo4jGraphStore) -> None:
     tenant = f"kb-{uuid.uuid4().hex[:6]}"
-    assert await index_knowledge_base(toolkit, tenant_id=tenant) > 30
+    assert (await index_knowledge_base(toolkit, tenant_id=tenant)).linked > 30
     counts = await neo4j_graph.counts(tenant)
     assert counts["Article"] > 30 and counts["MENTIONS"] > 30
     ora = toolkit.entity_keyer.ref("error_code", "ORA-12541")  # type: ignore[union-attr]
@@ -125,3 +126,97 @@ async def test_ticket_triaged_while_neo4j_is_down_reaches_the_graph_when_it_is_b
     outcome = await indexed(temporal_client, tenant, "INC-1", timeout_s=90)
     assert outcome.entities >= 3
     assert (await neo4j_graph.counts(tenant))["Ticket"] == 1
+
+
+ARTICLE = """---
+doc_id: KB-9471
+title: Licence server LIC-9 refuses checkouts
+url: https://kb.triage-desk.example/licences/lic-9
+category: Technical
+status: published
+---
+# Licence server LIC-9 refuses checkouts
+
+The licence service stops handing out seats with ERR-4711 after its certificate expires.
+
+## Customer steps
+1. Close the application on your computer.
+2. Wait five minutes, then start it again.
+
+## Kroki dla klienta
+1. Zamknij aplikację na swoim komputerze.
+2. Odczekaj pięć minut i uruchom ją ponownie.
+
+## Agent procedure
+1. Renew the certificate in the licence console.
+"""
+EARLIER = f"Payroll sync fails with ERR-4711 on host payroll-db-07.corp.local after upgrading to version 7.4.2. Contact me at {EMAIL}, PESEL {PESEL}."
+LATER_PL = "Znowu błąd ERR-4711 przy synchronizacji list płac, nic nie działa od rana."
+
+
+async def test_draft_uses_the_graph_context_of_an_earlier_ticket(
+    temporal_client: Client, integration_settings: Settings, running_worker: None, toolkit: TriageToolkit,
+    neo4j_graph: Neo4jGraphStore, tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """A Polish ticket sharing an error code with an earlier English one: the draft follows the
+    article the graph links to that code (retrieval does not find it: the texts are not alike),
+    names the earlier ticket's host and version, in Polish, and nothing personal."""
+    tenant = f"draft-{uuid.uuid4().hex[:6]}"
+    (tmp_path / "KB-9471.md").write_text(ARTICLE, encoding="utf-8")
+    documents = load_documents(tmp_path)
+    toolkit.kb_store.ingest(documents, tenant_id=tenant)
+    assert (await link_articles(neo4j_graph, toolkit.entity_keyer, toolkit.entity_extractor.extract, tenant, documents)).linked == 1  # type: ignore[arg-type]
+
+    await triage(temporal_client, integration_settings, tenant, "INC-1", EARLIER)
+    await indexed(temporal_client, tenant, "INC-1")
+    later = await triage(temporal_client, integration_settings, tenant, "INC-2", LATER_PL)
+
+    assert later.classification.language == "pl"
+    assert "KB-9471" not in [c.doc_id for c in later.citations]  # only the graph links it
+    body = later.answer_draft.body
+    assert "Nasz artykuł [KB-9471] pomógł rozwiązać wcześniejsze zgłoszenia" in body and "Zamknij aplikację" in body, body
+    assert "We wcześniejszych zgłoszeniach tego problemu pojawiały się też:" in body
+    assert "payroll-db-07.corp.local" in body and "7.4.2" in body
+    text = "\n".join((later.answer_draft.greeting, body, later.answer_draft.closing))
+    labels = [e.label for e in later.related_entities if e.hashed]
+    assert labels and not any(label in text for label in labels)  # the earlier ticket's email/PESEL are related, never shown
+    assert EMAIL not in text and PESEL not in text and "h:" not in text and "#" not in text
+    assert not any(issue.startswith("draft cites unknown") for issue in later.policy_check.issues or [])
+
+    row = toolkit.ticket_register.by_ticket_id(tenant, "INC-2")  # type: ignore[union-attr]
+    assert row is not None and row.ai_response.startswith(later.answer_draft.greeting)
+    last = row.ai_response.rsplit("\n\n", 1)[1]
+    assert last.startswith("Powiązane elementy z grafu zgłoszeń: ") and "payroll-db-07.corp.local (host)" in last and "7.4.2 (wersja)" in last
+    assert EMAIL not in row.ai_response and PESEL not in row.ai_response and "#" not in row.ai_response
+
+
+async def test_knowledge_base_linking_extracts_each_article_once(
+    toolkit: TriageToolkit, neo4j_graph: Neo4jGraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker start links the articles; the next start finds their content hashes and runs no
+    entity extraction at all; a changed article is the only one extracted again."""
+    tenant = f"kbonce-{uuid.uuid4().hex[:6]}"
+    monkeypatch.setattr(toolkit.settings, "default_tenant", tenant)
+    extracted: list[str] = []
+    extract = toolkit.entity_extractor.extract
+
+    def counting(text: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        extracted.append(text.split("\n", 1)[0])
+        return extract(text, *args, **kwargs)
+
+    monkeypatch.setattr(toolkit.entity_extractor, "extract", counting)
+    await index_knowledge_base_in_background(toolkit)  # what worker.py starts
+    articles = len(extracted)
+    assert articles > 30 and (await neo4j_graph.counts(tenant))["Article"] == articles
+    extracted.clear()
+    await index_knowledge_base_in_background(toolkit)  # a second start
+    assert extracted == []
+    summary = await index_knowledge_base(toolkit)
+    assert (summary.linked, summary.unchanged) == (0, articles)
+
+    documents = load_documents(toolkit.settings.kb_dir)
+    changed = [documents[0].__class__(**{**documents[0].__dict__, "body": documents[0].body + "\nSee also ORA-12560."}), *documents[1:]]
+    summary = await link_articles(neo4j_graph, toolkit.entity_keyer, toolkit.entity_extractor.extract, tenant, changed)  # type: ignore[arg-type]
+    assert (summary.linked, summary.unchanged) == (1, articles - 1) and extracted == [documents[0].title]
+    ora = toolkit.entity_keyer.ref("error_code", "ORA-12560")  # type: ignore[union-attr]
+    assert documents[0].doc_id in [a.doc_id for a in (await neo4j_graph.context(tenant, [ora])).related_articles]  # type: ignore[list-item]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
+from temporalio.client import Client
 
+from agents.registry import TriageToolkit
+from core.settings import Settings
 from tests.integration.conftest import KeyHeaders
+from workflows import triage_workflow_id
+from workflows.indexing import indexing_workflow_id
 
 pytestmark = pytest.mark.integration
 
@@ -58,3 +64,28 @@ async def test_unknown_and_other_tenants_tickets_are_404(api_client: httpx.Async
 async def test_existing_ticket_routes_still_win(api_client: httpx.AsyncClient) -> None:
     assert (await api_client.get("/api/v1/tickets/metrics")).status_code == 200
     assert (await api_client.patch("/api/v1/tickets/NOPE-1", json={"status": "open"})).status_code == 404
+
+
+async def test_ai_response_ends_with_readable_related_entities_never_personal_ones(
+    api_client: httpx.AsyncClient, temporal_client: Client, toolkit: TriageToolkit, integration_settings: Settings
+) -> None:
+    """Seed 000: the answer is enriched with related graph entities. The second ticket shares an
+    error code with the first, so the first one's host and version are related (named, with a
+    readable type), and its email and PESEL are related too but appear neither as a hash nor in clear."""
+    tenant = integration_settings.default_tenant
+    first = (await api_client.post("/api/v1/tickets", json={"user_description": (
+        "The ledger export fails with ERR-58213 on host ledger-node-58213.corp.local since version 9.58.2. "
+        "Write to jan.nowak@example.com, PESEL 44051401359."
+    )})).json()
+    row = toolkit.ticket_register.get(tenant, first["id"])  # type: ignore[union-attr]
+    assert row is not None
+    await asyncio.wait_for(  # the background graph indexing of the first ticket
+        temporal_client.get_workflow_handle(indexing_workflow_id(triage_workflow_id(tenant, row.ticket_id))).result(), 60
+    )
+    second = (await api_client.post("/api/v1/tickets", json={"user_description": "ERR-58213 again in the ledger export, please help."})).json()
+    answer = second["ai_response"]
+    last = answer.rsplit("\n\n", 1)[1]
+    assert last.startswith("Related graph entities: ") and "ledger-node-58213.corp.local (host)" in last and "9.58.2 (version)" in last, answer
+    assert "Earlier reports of this problem also mentioned" in answer
+    for leak in ("jan.nowak", "44051401359", "#", "h:", "email", "pesel"):
+        assert leak not in answer.lower(), leak

@@ -90,4 +90,4 @@ def test_ai_response_lists_related_entities_but_never_hashed_ones() -> None:
         {"greeting": "Hi,", "body": "Do this.", "closing": "Bye"},
         [{"type": "hostname", "label": "db-1", "hashed": False}, {"type": "email", "label": "email#ab", "hashed": True}],
     )
-    assert text.endswith("Related graph entities: db-1 (hostname)") and "email#" not in text
+    assert text.endswith("Related graph entities: db-1 (host)") and "email#" not in text

@@ -73,13 +73,13 @@ async def test_model_draft_is_grounded_rehydrated_and_costed(llm_toolkit: Triage
     assert usage.cost == pytest.approx(3 * per_call) and usage.cost > 0
     ai = AIUsage.model_validate(state["ai_usage"])
     assert ai.model == "gpt-4o-mini" and ai.ai_enabled
-    assert set(ai.by_node) == {"classify", "draft", "policy_review"} and ai.by_node["draft"].prompt_id == "draft_reply@1"
+    assert set(ai.by_node) == {"classify", "draft", "policy_review"} and ai.by_node["draft"].prompt_id == "draft_reply@2"
     assert ai.by_node["draft"].cost == pytest.approx(per_call)
     assert state["ai_fallbacks"] == []
     rows = llm_toolkit.usage_ledger.rows("demo")  # type: ignore[union-attr]
     assert [(r["operation"], r["model"], r["prompt_id"], r["input_tokens"], r["output_tokens"]) for r in rows] == [
         ("classify", "gpt-4o-mini", "classify_ticket@1", 120, 40),
-        ("draft", "gpt-4o-mini", "draft_reply@1", 120, 40),
+        ("draft", "gpt-4o-mini", "draft_reply@2", 120, 40),
         ("policy_review", "gpt-4o-mini", "policy_review@1", 120, 40),
     ]
     assert rows[1]["prompt_hash"] == load_prompt("draft_reply").content_hash and rows[1]["workflow_id"] == "triage-demo-T~2DLLM"

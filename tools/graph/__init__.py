@@ -6,8 +6,10 @@ personal identifiers hashed) by :class:`EntityKeyer` before they reach either ba
 
 from __future__ import annotations
 
+from core.payload_keys import load_payload_keys
 from core.settings import Settings
 from core.sql import create_engine
+from tools.graph.articles import LinkSummary, link_articles
 from tools.graph.base import GraphStore, TicketNeighbourhood
 from tools.graph.keys import EntityKeyer, derive_secret, normalise
 from tools.graph.neo4j_store import Neo4jGraphStore
@@ -23,4 +25,13 @@ def build_graph_store(settings: Settings) -> GraphStore:
     return SqlGraphStore(create_engine(settings.sql_url))
 
 
-__all__ = ["EntityKeyer", "GraphStore", "Neo4jGraphStore", "SqlGraphStore", "TicketNeighbourhood", "build_graph_store", "derive_secret", "normalise"]
+def graph_secret(settings: Settings) -> bytes:
+    """TRIAGE_GRAPH_HASH_KEY, or a key derived from the active payload key (the worker and the CLI
+    must hash alike, so both take it from here)."""
+    if settings.graph_hash_key is not None:
+        return settings.graph_hash_key.get_secret_value().encode()
+    keys = load_payload_keys(settings)
+    return derive_secret(keys.raw()[keys.active])
+
+
+__all__ = ["EntityKeyer", "GraphStore", "LinkSummary", "link_articles", "Neo4jGraphStore", "SqlGraphStore", "TicketNeighbourhood", "build_graph_store", "derive_secret", "graph_secret", "normalise"]

@@ -56,7 +56,11 @@ class GraphStore(Protocol):
         """Merge the ticket, its customer, team, entities and resolving articles; returns the new mentions."""
 
     async def upsert_article(self, record: ArticleGraphRecord) -> int:
-        """Merge an article and the entities it mentions; returns the new mentions."""
+        """Merge an article and the entities it mentions (mentions it no longer has are removed, so a
+        changed article is re-linked, not accumulated) and store its ``content_hash``; returns the new mentions."""
+
+    async def article_hashes(self, tenant_id: str) -> dict[str, str]:
+        """``doc_id -> content_hash`` of the tenant's linked articles (empty hash: created by a ticket, never linked)."""
 
     async def context(
         self, tenant_id: str, entities: list[GraphEntityRef], *, exclude_ticket: str | None = None, limit: int = DEFAULT_LIMIT

@@ -47,6 +47,11 @@ class EntityKeyer:
         self._secret = secret
         self.personal_types = frozenset(personal_types)
 
+    @property
+    def fingerprint(self) -> str:
+        """A short public digest of the key: tells stored hashes of one key from another's, reveals nothing of it."""
+        return hmac.new(self._secret, b"triage-desk graph key fingerprint", hashlib.sha256).hexdigest()[:16]
+
     def hash(self, entity_type: str, value: str) -> str:
         """``h:<hex>``: the keyed hash of a normalised value (the type is part of the message)."""
         digest = hmac.new(self._secret, f"{entity_type}\x1f{normalise(entity_type, value)}".encode(), hashlib.sha256)

@@ -95,7 +95,10 @@ ON CREATE SET r.tenant_id = $tenant
 _MERGE_ARTICLE = """
 MERGE (a:Article {uid: $uid})
 ON CREATE SET a.tenant_id = $tenant, a.doc_id = $doc_id
-SET a.title = $title
+SET a.title = $title, a.content_hash = $content_hash
+WITH a
+OPTIONAL MATCH (a)-[old:MENTIONS]->(e:Entity) WHERE NOT e.uid IN $entity_uids
+DELETE old
 """
 _RELATED_ENTITIES = """
 MATCH (s:Entity) WHERE s.uid IN $seeds
@@ -233,10 +236,21 @@ class Neo4jGraphStore:
         entities = _entity_params(tenant, distinct(record.entities))
 
         async def work(tx: neo4j.AsyncManagedTransaction) -> int:
-            await (await tx.run(_MERGE_ARTICLE, {"uid": uid, "tenant": tenant, "doc_id": record.doc_id, "title": record.title})).consume()
+            params = {
+                "uid": uid, "tenant": tenant, "doc_id": record.doc_id, "title": record.title,
+                "content_hash": record.content_hash, "entity_uids": [e["uid"] for e in entities],
+            }
+            await (await tx.run(_MERGE_ARTICLE, params)).consume()
             return len(await _merge_mentions(tx, "Article", tenant, uid, entities))
 
         return await self._session_run(True, work)
+
+    async def article_hashes(self, tenant_id: str) -> dict[str, str]:
+        async def work(tx: neo4j.AsyncManagedTransaction) -> dict[str, str]:
+            query = "MATCH (a:Article {tenant_id: $tenant}) RETURN a.doc_id AS doc_id, a.content_hash AS content_hash"
+            return {r["doc_id"]: r["content_hash"] or "" async for r in await tx.run(query, {"tenant": tenant_id})}
+
+        return await self._session_run(False, work)
 
     # ------------------------------------------------------------------ reads
     async def context(

@@ -64,6 +64,7 @@ graph_articles = sa.Table(
     sa.Column("tenant_id", sa.String(128), nullable=False, index=True),
     sa.Column("doc_id", sa.String(200), nullable=False),
     sa.Column("title", sa.String(500), nullable=False, default=""),
+    sa.Column("content_hash", sa.String(64), nullable=False, default="", server_default=""),
 )
 graph_customers = sa.Table(
     "graph_customers", _metadata,
@@ -123,7 +124,14 @@ class SqlGraphStore:
 
     # ------------------------------------------------------------------ lifecycle
     async def setup(self) -> None:
-        await self._run(_metadata.create_all, self._engine)
+        await self._run(self._create)
+
+    def _create(self) -> None:
+        _metadata.create_all(self._engine)
+        # Stores created before articles carried a content hash get the column (create_all adds no columns).
+        if "content_hash" not in {c["name"] for c in sa.inspect(self._engine).get_columns("graph_articles")}:
+            with self._engine.begin() as connection:
+                connection.execute(sa.text("ALTER TABLE graph_articles ADD COLUMN content_hash VARCHAR(64) NOT NULL DEFAULT ''"))
 
     async def ping(self) -> None:
         def check() -> None:
@@ -183,10 +191,30 @@ class SqlGraphStore:
     def _upsert_article(self, record: ArticleGraphRecord) -> int:
         tenant = record.tenant_id
         uid = node_uid(tenant, "article", record.doc_id)
+        entities = distinct(record.entities)
         with self._engine.begin() as connection:
-            insert = self._insert(graph_articles).values(uid=uid, tenant_id=tenant, doc_id=record.doc_id, title=record.title)
-            connection.execute(insert.on_conflict_do_update(index_elements=["uid"], set_={"title": record.title}))
-            return len(self._mentions(connection, tenant, uid, "article", distinct(record.entities)))
+            insert = self._insert(graph_articles).values(
+                uid=uid, tenant_id=tenant, doc_id=record.doc_id, title=record.title, content_hash=record.content_hash
+            )
+            connection.execute(
+                insert.on_conflict_do_update(index_elements=["uid"], set_={"title": record.title, "content_hash": record.content_hash})
+            )
+            connection.execute(
+                graph_mentions.delete().where(
+                    graph_mentions.c.source_uid == uid, graph_mentions.c.entity_uid.not_in([entity_uid(tenant, e) for e in entities])
+                )
+            )
+            return len(self._mentions(connection, tenant, uid, "article", entities))
+
+    async def article_hashes(self, tenant_id: str) -> dict[str, str]:
+        def read() -> dict[str, str]:
+            with self._engine.connect() as connection:
+                rows = connection.execute(
+                    sa.select(graph_articles.c.doc_id, graph_articles.c.content_hash).where(graph_articles.c.tenant_id == tenant_id)
+                )
+                return {row.doc_id: row.content_hash or "" for row in rows}
+
+        return await self._run(read)
 
     def _ignore(self, connection: sa.Connection, table: sa.Table, **values: Any) -> None:
         connection.execute(self._insert(table).values(**values).on_conflict_do_nothing())

@@ -6,7 +6,7 @@ keeps its offline result and records the error code as the fallback reason.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from tools.drafting import SourceArticle, cited_ids, strip_citations, unknown_citations
@@ -33,14 +33,30 @@ class DraftRequest:
     sla_hours: int
     tone: str
     articles: list[SourceArticle]
+    graph_articles: list[tuple[SourceArticle, int]] = field(default_factory=list)
+    """Published articles the entity graph links to the ticket, with the earlier resolved tickets they solved."""
+    graph_entities: list[str] = field(default_factory=list)
+    """Related entities of earlier tickets a customer may read (error codes, software, versions, hosts; never personal)."""
 
 
-def _articles_block(articles: list[SourceArticle]) -> str:
+def _articles_block(articles: list[SourceArticle], graph_articles: list[tuple[SourceArticle, int]] | None = None) -> str:
+    """Retrieved articles, then the entity graph's (``resolved`` -1 marks a retrieved one)."""
     blocks = []
-    for article in articles:
+    for article, resolved in [(a, -1) for a in articles] + list(graph_articles or []):
         steps = "\n".join(f"  - {step}" for step in article.steps) or "  (no customer-facing steps)"
-        blocks.append(f"[{article.doc_id}] {article.title}\n{steps}")
+        origin = ""
+        if resolved > 0:
+            origin = f" (entity graph: resolved {resolved} earlier ticket(s) with the same error codes or systems)"
+        elif resolved == 0:
+            origin = " (entity graph: mentions this ticket's error codes or systems)"
+        blocks.append(f"[{article.doc_id}] {article.title}{origin}\n{steps}")
     return "\n".join(blocks) or "(none: say that the team will follow up)"
+
+
+def _graph_block(request: DraftRequest) -> str:
+    if not request.graph_entities:
+        return "(nothing)"
+    return ", ".join(request.graph_entities)
 
 
 def llm_draft_body(
@@ -55,12 +71,13 @@ def llm_draft_body(
     The body must cite at least one of the articles when there are any (an answer that cites none
     is not grounded); unknown ids are stripped, the greeting line a model adds anyway is dropped.
     """
-    allowed = {article.doc_id for article in request.articles}
+    allowed = {article.doc_id for article in request.articles} | {article.doc_id for article, _ in request.graph_articles}
+    first = request.articles[0] if request.articles else (request.graph_articles[0][0] if request.graph_articles else None)
     result = provider.complete(
         prompt,
         {
             "language_name": LANGUAGE_NAMES.get(request.language, "English"),
-            "first_doc_id": request.articles[0].doc_id if request.articles else "KB-1234",
+            "first_doc_id": first.doc_id if first else "KB-1234",
             "team": request.team,
             "sla_hours": request.sla_hours,
             "tone": request.tone,
@@ -68,7 +85,8 @@ def llm_draft_body(
             "subcategory": request.subcategory,
             "sentiment": request.sentiment,
             "ticket": request.ticket,
-            "articles": _articles_block(request.articles),
+            "articles": _articles_block(request.articles, request.graph_articles),
+            "graph_entities": _graph_block(request),
         },
         stream=True,
         on_token=on_token,
