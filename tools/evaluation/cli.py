@@ -1,6 +1,7 @@
 """The ``triage-desk eval`` subcommand (wired into ``cli.py`` by :func:`add_eval_command`).
 
     triage-desk eval classification --dataset massive_pl_en [--limit 800] [--embedder e5-small] [--method hybrid]
+    triage-desk eval classification --dataset own --provider openai [--llm-base-url URL] [--llm-model NAME] [--limit 60]
     triage-desk eval retrieval --dataset stackfaq [--embedder use-multilingual]
 """
 
@@ -34,7 +35,40 @@ def _cache_dir(args: argparse.Namespace) -> Path | None:
     return None if args.no_cache else get_settings().state_dir / "eval-cache"
 
 
+def _chat_provider(args: argparse.Namespace) -> Any:
+    """The openai provider from --llm-base-url/--llm-model, else from TRIAGE_OPENAI_BASE_URL/TRIAGE_LLM_MODEL."""
+    from core.settings import get_settings
+    from tools.llm import OpenAIProvider
+
+    settings = get_settings()
+    base_url = args.llm_base_url or settings.openai_base_url
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    if not base_url and not key:
+        return None
+    return OpenAIProvider(
+        model=args.llm_model or settings.llm_model, base_url=base_url, api_key=key, timeout_s=settings.llm_timeout_s,
+        max_retries=settings.llm_max_retries, backoff_s=settings.llm_retry_backoff_s,
+    )
+
+
 def run_classification(args: argparse.Namespace) -> int:
+    if args.provider == "openai":
+        if args.dataset != "own":
+            print("--provider openai classifies into the triage taxonomy: use --dataset own (data/labeled_tickets.jsonl)")
+            return 2
+        from tools.evaluation.llm_eval import evaluate_llm_classification
+        from tools.evaluation.runner import VectorCache
+
+        provider = _chat_provider(args)
+        if provider is None:
+            print("--provider openai needs --llm-base-url, or TRIAGE_OPENAI_BASE_URL / TRIAGE_OPENAI_API_KEY")
+            return 2
+        report = evaluate_llm_classification(
+            provider, _embedder(args), limit=args.limit, folds=args.folds,
+            cache=VectorCache(_cache_dir(args), not args.quiet), progress=not args.quiet, threshold=args.threshold,
+        )
+        print(format_report(report))
+        return 0
     embedder = None if args.method == "tfidf" else _embedder(args)
     report = evaluate_classification(
         args.dataset, embedder, datasets_dir(args.datasets_dir), limit=args.limit, method=args.method,
@@ -71,6 +105,12 @@ def add_eval_command(commands: Any) -> None:
     classification.add_argument("--folds", type=int, default=10, help="own dataset: stratified k folds (0 = leave-one-out: one classifier per example, slow)")
     classification.add_argument("--threshold", type=float, default=0.7, help="report accuracy above/below this confidence")
     classification.add_argument("--no-cache", action="store_true", help="do not read or write cached vectors")
+    classification.add_argument(
+        "--provider", choices=("offline", "openai"), default="offline",
+        help="openai: the classify node's model path (candidates from the nearest labeled examples) on --dataset own",
+    )
+    classification.add_argument("--llm-base-url", help="OpenAI-compatible endpoint (default: TRIAGE_OPENAI_BASE_URL)")
+    classification.add_argument("--llm-model", help="model name (default: TRIAGE_LLM_MODEL)")
     common(classification)
     classification.set_defaults(handler=run_classification)
 
