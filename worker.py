@@ -24,6 +24,8 @@ from agents.chat import make_chat_graph
 from agents.chat.activities import ACTIVITIES as CHAT_ACTIVITIES
 from core.chat import CHAT_GRAPH
 from workflows.conversation import CONVERSATION_WORKFLOWS
+from workflows.support import SUPPORT_WORKFLOWS
+from agents.support import ACTIVITIES as SUPPORT_ACTIVITIES
 from agents.triage import make_triage_graph
 from core.graphs import TRIAGE_GRAPH
 from tools.logging_setup import configure_logging
@@ -77,8 +79,8 @@ def make_worker(client: Client, settings: Settings, task_queue: str | None = Non
     return Worker(
         client,
         task_queue=task_queue or settings.task_queue,
-        workflows=[TriageWorkflow, TicketUpdateWorkflow, EntityIndexingWorkflow, StoreMappingWorkflow, AuditRehydrationWorkflow, AIFeatureWorkflow, *CONVERSATION_WORKFLOWS],
-        activities=[store_mapping, audit_rehydration, update_ticket, index_ticket_graph, run_ai_feature, *CHAT_ACTIVITIES],
+        workflows=[TriageWorkflow, TicketUpdateWorkflow, EntityIndexingWorkflow, StoreMappingWorkflow, AuditRehydrationWorkflow, AIFeatureWorkflow, *CONVERSATION_WORKFLOWS, *SUPPORT_WORKFLOWS],
+        activities=[store_mapping, audit_rehydration, update_ticket, index_ticket_graph, run_ai_feature, *CHAT_ACTIVITIES, *SUPPORT_ACTIVITIES],
         plugins=[make_plugin(settings)],
         activity_executor=ThreadPoolExecutor(max_workers=8),
         max_concurrent_activities=8,

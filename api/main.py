@@ -16,7 +16,7 @@ from api.auth import authenticate
 from api.errors import install_error_handlers
 from api.middleware import RequestIdMiddleware
 from api.openapi import install_openapi
-from api.routers import ai_features, ai_triage, chat, codec, health, pii, search, seed_tickets, tickets
+from api.routers import ai_features, ai_triage, chat, codec, health, pii, search, seed_tickets, support, tickets
 from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
@@ -115,5 +115,6 @@ def create_app(
     app.include_router(ai_features.router, dependencies=authenticated)
     app.include_router(chat.chat_router, dependencies=authenticated)
     app.include_router(chat.support_router, dependencies=authenticated)
+    app.include_router(support.router, dependencies=authenticated)
     install_openapi(app)
     return app

@@ -180,6 +180,8 @@ class TurnRecord(BaseModel):
     user: ChatMessage
     assistant: ChatMessage | None
     turn_index: int
+    token_usage: TokenUsage | None = None
+    """The turn's model usage, kept per turn for the caller's quota (``/api/support/ai/quota``)."""
 
 
 class ConversationRecord(BaseModel):

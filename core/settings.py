@@ -152,6 +152,16 @@ class Settings(BaseSettings):
     chat_history_messages: int = Field(20, ge=2, le=200, description="Messages the workflow keeps and the chat graph sees.")
     chat_turns_per_run: int = Field(50, ge=1, le=1000, description="Turns before the conversation workflow continues as new.")
 
+    # Seed 003 support side: AI disclosure and the per-user chat quota (docs/cases.md)
+    support_disclosure_version: str = Field("2025-01", min_length=1, max_length=64, description="Current AI-disclosure version users accept.")
+    support_disclosure_required: bool = Field(
+        False, description="Chat turns need the current disclosure accepted first (403 disclosure_required); off: acceptance is recorded only."
+    )
+    support_quota_period: Literal["day", "month"] = Field("day", description="Quota window: the current UTC day or calendar month.")
+    support_quota_messages: int = Field(200, ge=0, description="Chat turns per user per period (refused turns count); 0: no limit.")
+    support_quota_tokens: int = Field(200_000, ge=0, description="Model tokens (input + output) per user per period; 0: no limit.")
+    support_quota_cost_usd: float = Field(5.0, ge=0, description="Model cost in USD per user per period; 0: no limit.")
+
     # Routing thresholds (seed 002: auto_resolve >= 0.7, agent_assist >= 0.5, else escalate)
     auto_resolve_threshold: float = Field(0.7, ge=0, le=1)
     agent_assist_threshold: float = Field(0.5, ge=0, le=1)

@@ -91,6 +91,7 @@ from tools.pii.vault import MappingVault  # noqa: E402  (the API only reads mapp
 from tools.retrieval import SearchHit  # noqa: E402
 from tools.retrieval.lexical import tokenize  # noqa: E402
 from tools.retrieval.tickets import load_ticket, resolution_fields  # noqa: E402
+from tools.support_cases import SupportStore  # noqa: E402  (read side of seed 003's cases, disclosures, turn usage)
 from tools.ticket_register import RegisteredTicket, TicketRegister  # noqa: E402  (read side of seed 000's tickets)
 from tools.triage_ledger import TriageLedger  # noqa: E402  (metrics are read here, rows written by record_ticket)
 from tools.llm.usage_report import UsageReport, month_start, next_month_start  # noqa: E402  (llm_usage is written by the worker)
@@ -104,6 +105,7 @@ __all__ = [
     "QueryServices",
     "RegisteredTicket",
     "SearchHit",
+    "SupportStore",
     "TicketRegister",
     "TriageLedger",
     "UsageReport",

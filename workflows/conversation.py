@@ -212,7 +212,7 @@ class ConversationWorkflow:
             )
             await workflow.execute_activity(
                 RECORD_TURN_ACTIVITY,
-                TurnRecord(owner=owner, user=user, assistant=assistant, turn_index=self._turns),
+                TurnRecord(owner=owner, user=user, assistant=assistant, turn_index=self._turns, token_usage=reply.token_usage),
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=_WRITE_RETRY,
                 summary=f"turn {turn.turn_id} #{self._turns} {user.intent}",

@@ -17,6 +17,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from agents.chat.services import get_chat_services
+from agents.support import get_support_store
 from agents.registry import get_toolkit
 from core.chat import (
     DELETE_ENGINE_HISTORY_ACTIVITY,
@@ -32,6 +33,8 @@ from core.chat import (
     FeedbackOutcome,
     TurnRecord,
 )
+from core.contracts import TokenUsage
+from core.support import CaseOwner
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,11 @@ def _record_turn(record: TurnRecord) -> None:
     toolkit = get_toolkit()
     chat_messages = [record.user] + ([record.assistant] if record.assistant else [])
     services.store.record_messages(record.owner, record.turn_index, chat_messages)
+    usage = record.token_usage or TokenUsage()
+    get_support_store().record_turn_usage(
+        CaseOwner(tenant_id=record.owner.tenant_id, user_id=record.owner.user_id),
+        record.owner.conversation_id, record.user.turn_id, usage.input, usage.output, usage.cost, record.user.created_at,
+    )
     if record.user.refusal is None:
         # The memory holds the user's words without personal data: it is searched, never shown.
         redacted = toolkit.redactor.redact(record.user.content).text

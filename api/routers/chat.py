@@ -42,6 +42,7 @@ from api.deps import PrincipalDep, SettingsDep, TemporalDep, TenantDep
 from api.engine import temporal_calls
 from api.errors import ERROR_RESPONSES, error_response
 from api.routing import JsonCheckingRoute
+from api.support_access import SupportStoreDep, ensure_may_send
 from core.chat import (
     CHAT_TOPIC,
     CONVERSATION_NOT_ACTIVE,
@@ -85,6 +86,7 @@ POLL_COOLDOWN = timedelta(milliseconds=20)
 _EVENT_ID = re.compile(r"^(?P<turn>[A-Za-z0-9_.\-]{1,64}):(?P<offset>\d+):(?P<seq>-?\d+)$")
 _NOT_FOUND = error_response("Unknown conversation, or another user's (`conversation_not_found`)")
 _CONFLICT = error_response("The conversation is escalated or closed and takes no new turns (`conversation_not_active`)")
+_QUOTA = error_response("The caller's AI support quota for the period is used up (`quota_exceeded`); see /api/support/ai/quota", retry_after=True)
 _STREAM = {"text/event-stream": {"schema": {"type": "string"}, "description": "Server-Sent Events: retrieval, token, message, error"}}
 
 
@@ -310,7 +312,13 @@ class ChatResponse(BaseModel):
     "/chat",
     response_model=ChatResponse,
     summary="AI chat",
-    responses={200: {"content": _STREAM}, 404: _NOT_FOUND, 409: _CONFLICT, 504: error_response("The answer is still running (`workflow_timeout`)")},
+    responses={
+        200: {"content": _STREAM},
+        404: _NOT_FOUND,
+        409: _CONFLICT,
+        429: _QUOTA,
+        504: error_response("The answer is still running (`workflow_timeout`)"),
+    },
 )
 async def chat(
     body: ChatRequest,
@@ -319,6 +327,7 @@ async def chat(
     tenant: TenantDep,
     user: UserDep,
     store: StoreDep,
+    support: SupportStoreDep,
     accept: Annotated[str | None, Header()] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Any:
@@ -332,7 +341,8 @@ async def chat(
         await _require(store, owner)
         if last_event_id and _wants_stream(accept):
             return _resume(client, owner, last_event_id)
-    else:
+    await ensure_may_send(support, settings, tenant, user)
+    if not body.conversationId:
         owner = ConversationOwner(tenant_id=tenant, user_id=user, conversation_id=_new_conversation_id())
         await _create(client, settings, owner, body.message[:80])
     turn = ChatTurn(turn_id=f"turn_{uuid.uuid4().hex[:20]}", message=body.message)
@@ -459,7 +469,7 @@ async def get_conversation(owner: OwnerDep, store: StoreDep) -> ConversationDeta
     "/conversations/{conversation_id}/messages",
     response_model=ChatReply,
     summary="Create message",
-    responses={200: {"content": _STREAM}, 404: _NOT_FOUND, 409: _CONFLICT},
+    responses={200: {"content": _STREAM}, 404: _NOT_FOUND, 409: _CONFLICT, 429: _QUOTA},
 )
 async def create_message(
     body: MessageRequest,
@@ -467,6 +477,7 @@ async def create_message(
     client: TemporalDep,
     settings: SettingsDep,
     store: StoreDep,
+    support: SupportStoreDep,
     accept: Annotated[str | None, Header()] = None,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
 ) -> Any:
@@ -477,6 +488,7 @@ async def create_message(
     await _require(store, owner)
     if last_event_id and _wants_stream(accept):
         return _resume(client, owner, last_event_id)
+    await ensure_may_send(support, settings, owner.tenant_id, owner.user_id)
     turn = ChatTurn(turn_id=body.turn_id or f"turn_{uuid.uuid4().hex[:20]}", message=body.message)
     return await run_turn(client, settings, owner, turn, _wants_stream(accept))
 
