@@ -10,6 +10,12 @@ process (``uvicorn --factory api.main:create_app``), as ``make run`` does, and p
 - where each ticket's CPU time goes: per process during the concurrent run, and per node in-process.
 
     .venv/bin/python bench/pipeline.py [--runs 20] [--concurrency 20] [--rounds 3]
+    .venv/bin/python bench/pipeline.py --fake-llm-latency-ms 300 --runs 10 --rounds 0
+
+``--fake-llm-latency-ms N`` points both paths (the in-process graph and the worker process) at the
+scriptable fake OpenAI-compatible server (tests/fake_openai.py) answering every call after N ms:
+the real provider code and ChatOpenAI client run, only the model is fake. Each ticket then makes three
+calls (classify, draft, policy_review); the bench prints both p50s and their ratio.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from agents.triage import make_triage_graph, nodes  # noqa: E402
 from core.api_keys import ApiKeyStore  # noqa: E402
 from core.contracts import TriageRequest  # noqa: E402
 from core.settings import PROJECT_ROOT, Settings  # noqa: E402
+from tests.fake_openai import FakeOpenAI  # noqa: E402
 from tests.integration.chroma_server import free_port, heartbeat_ok, start_chroma_server  # noqa: E402
 from tests.integration.processes import WorkerProcess, settings_environment  # noqa: E402
 from worker import prepare_toolkit  # noqa: E402
@@ -161,8 +168,20 @@ async def wait_http(url: str, timeout: float = 180.0) -> float:
     raise TimeoutError(url)
 
 
-async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = None) -> None:
+def use_fake_model(latency_ms: float) -> FakeOpenAI:
+    """Start the fake model and point this process's settings and the children's (worker, API) at it."""
+    fake = FakeOpenAI().__enter__()
+    fake.latency_s = latency_ms / 1000
+    os.environ.update(
+        TRIAGE_LLM_PROVIDER="openai", TRIAGE_OPENAI_BASE_URL=fake.base_url, TRIAGE_LLM_MODEL="gpt-4o-mini",
+        NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost",
+    )
+    return fake
+
+
+async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = None, fake_llm_latency_ms: float | None = None) -> None:
     root = Path(tempfile.mkdtemp(prefix="triage-bench-"))
+    fake = use_fake_model(fake_llm_latency_ms) if fake_llm_latency_ms else None
     print("in-process graph...", file=sys.stderr)
     local, per_node = await in_process(Settings(state_dir=root / "inprocess", task_queue="bench-inprocess"), runs)
 
@@ -221,7 +240,8 @@ async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = 
                     )
                     response.raise_for_status()
 
-                await asyncio.gather(*(post(i) for i in range(concurrency)))  # warm-up round
+                if rounds:
+                    await asyncio.gather(*(post(i) for i in range(concurrency)))  # warm-up round
                 spy = None
                 if profile is not None:  # collapsed stacks of the worker during the measured rounds
                     spy = subprocess.Popen(
@@ -245,6 +265,8 @@ async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = 
             api.terminate()
             worker.stop()
             temporal.terminate()
+            if fake is not None:
+                fake.__exit__(None, None, None)
 
     print("\nProcesses (production shape: worker and API separate, Chroma server, Temporal dev server)")
     print(f"{'process':<10}{'start to ready s':>18}{'RSS MB':>10}")
@@ -259,6 +281,13 @@ async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = 
         p50, p95 = percentiles(samples)
         print(f"{name:<32}{p50:>9.1f}{p95:>9.1f}{p50 / floor_p50:>8.2f}x")
     print(f"Temporal overhead over in-process: {percentiles(on_temporal)[0] - base:.1f} ms at p50 (3 activity hops on the critical path)")
+    if fake is not None:
+        calls = len(fake.received)
+        print(f"Fake model: {fake_llm_latency_ms:.0f} ms per call, {calls} calls in all (classify, draft, policy_review per ticket)")
+        print(f"Temporal p50 / in-process p50 with the fake model: {percentiles(on_temporal)[0]:.1f} / {base:.1f} ms = "
+              f"{percentiles(on_temporal)[0] / base:.3f} (goal <= 1.1)")
+    if not rounds:
+        return
 
     tickets = concurrency * rounds
     print(f"\nThroughput through the API, {concurrency} concurrent tickets x {rounds} rounds: "
@@ -281,5 +310,6 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=20, help="concurrent tickets per throughput round (default 20)")
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds after a warm-up round (default 3)")
     parser.add_argument("--profile", type=Path, help="write the worker's collapsed stacks during the rounds here (needs py-spy)")
+    parser.add_argument("--fake-llm-latency-ms", type=float, help="both paths call a fake OpenAI-compatible model answering after this many ms")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile))
+    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile, args.fake_llm_latency_ms))
