@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from api.deps import SettingsDep, TemporalDep, TenantDep
@@ -263,7 +264,7 @@ async def analyze_sentiment(body: TextRequest, request: Request, settings: Setti
 async def predict_priority(body: ContentRequest, request: Request, settings: SettingsDep, client: TemporalDep, tenant: TenantDep) -> dict[str, Any]:  # type: ignore[valid-type]
     """urgent / high / normal / low from the triage's impact x urgency matrix, with confidence and the deciding words."""
     value = body.json_  # type: ignore[attr-defined]
-    return await _run(request, settings, client, tenant, "predictPriority", subject=value.subject, description=value.description)
+    return await _run(request, settings, client, tenant, "predictPriority", subject=value.subject, description=value.description or "")
 
 
 @router.post("/ai.generateReplySuggestions", response_model=_result(Replies, "ReplySuggestionsResponse"), responses=_TICKET_ERRORS, summary="Draft replies for a ticket (seed 004)")
@@ -276,7 +277,7 @@ async def generate_reply_suggestions(body: TicketRequest, request: Request, sett
 async def suggest_tags(body: ContentRequest, request: Request, settings: SettingsDep, client: TemporalDep, tenant: TenantDep) -> dict[str, Any]:  # type: ignore[valid-type]
     """Up to six lower-case tags: vocabulary cues, the classifier's subcategory, recognised software."""
     value = body.json_  # type: ignore[attr-defined]
-    return await _run(request, settings, client, tenant, "suggestTags", subject=value.subject, description=value.description)
+    return await _run(request, settings, client, tenant, "suggestTags", subject=value.subject, description=value.description or "")
 
 
 @router.post("/ai.suggestAssignee", response_model=_result(AssigneeAnswer, "SuggestAssigneeResponse"), responses=_TICKET_ERRORS, summary="Best agent for a ticket (seed 004)")
@@ -284,7 +285,7 @@ async def suggest_assignee(body: AssigneeRequest, request: Request, settings: Se
     """An agent or admin of the roster by expertise, team and similar tickets they resolved; ``suggestion: null`` when none fits."""
     value = body.json_  # type: ignore[attr-defined]
     return await _run(
-        request, settings, client, tenant, "suggestAssignee", ticket_id=value.ticketId or "", subject=value.subject, description=value.description
+        request, settings, client, tenant, "suggestAssignee", ticket_id=value.ticketId or "", subject=value.subject, description=value.description or ""
     )
 
 
@@ -301,32 +302,37 @@ async def generate_ticket_embedding(body: TicketRequest, request: Request, setti
 
 
 # --------------------------------------------------------------------------------------------- usage report
+def _date_or_instant(value: Any) -> Any:
+    """``2024-01-31`` is a whole day; anything longer is a date-time (midnight included)."""
+    if isinstance(value, str) and len(value) > 10:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if _ISO_INSTANT.match(value) else value
+    return value
+
+
+_ISO_INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})?$")
+DateOrInstant = Annotated[date | datetime, BeforeValidator(_date_or_instant)]
+
+
 class TokenUsageInput(_Input):
-    startDate: str | None = Field(None, max_length=40, description="ISO date or date-time; from this instant (a date: its start, UTC)")
-    endDate: str | None = Field(None, max_length=40, description="ISO date or date-time; up to this instant (a date: its whole day, UTC)")
+    # The schema says exactly what is accepted: an ISO date or an RFC 3339 date-time (the UI's ISO strings).
+    startDate: DateOrInstant | None = Field(None, description="ISO date or date-time; from this instant (a date: its start, UTC)")
+    endDate: DateOrInstant | None = Field(None, description="ISO date or date-time; up to this instant (a date: its whole day, UTC)")
     groupBy: Literal["day", "week", "month", "operation", "model"] | None = None
     _start: datetime | None = PrivateAttr(None)
     _end: datetime | None = PrivateAttr(None)
 
     @staticmethod
-    def _instant(value: str, name: str, end: bool) -> datetime:
-        try:
-            if len(value) == 10:
-                day = date.fromisoformat(value)
-                start = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-                return start + timedelta(days=1) if end else start
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise PydanticCustomError("invalid_date", "{name} is not an ISO date (2024-01-31) or date-time (2024-01-31T10:30:00Z)", {"name": name}) from None
-        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+    def _instant(value: date | datetime, end: bool) -> datetime:
+        if not isinstance(value, datetime):  # a whole day, UTC
+            start = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+            return start + timedelta(days=1) if end else start
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
     @model_validator(mode="after")
     def _range(self) -> "TokenUsageInput":
-        start = self._instant(self.startDate, "startDate", False) if self.startDate else None
-        end = self._instant(self.endDate, "endDate", True) if self.endDate else None
-        if start and end and end <= start:
-            raise PydanticCustomError("invalid_date_range", "endDate must not be before startDate")
-        self._start, self._end = start, end
+        # An endDate before startDate is an empty window (no rows), not an error: both are filters.
+        self._start = self._instant(self.startDate, False) if self.startDate else None
+        self._end = self._instant(self.endDate, True) if self.endDate else None
         return self
 
 
@@ -338,7 +344,7 @@ _INPUT_DOC = 'JSON object, URL-encoded: {"startDate": "2024-01-01", "endDate": "
     response_model=_result(TokenUsage, "TokenUsageResponse"),
     response_model_exclude_none=True,
     summary="AI token usage of the tenant (seed 004)",
-    responses={400: error_response("`input` is not JSON (`invalid_input`)"), 422: error_response("Bad dates, reversed range or groupBy")},
+    responses={400: error_response("`input` is not JSON (`invalid_input`)"), 422: error_response("Bad dates or groupBy")},
     # ``input`` is JSON in the query string (tRPC's GET): declared as such, read from the request.
     openapi_extra={
         "parameters": [
