@@ -78,7 +78,7 @@ class _Call:
         try:
             answer, result = ask_model(prompt)
         except ProviderError as error:
-            self.calls.append(self._record(operation, prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code))
+            self.calls.append(self._record(operation, prompt, error.input_tokens, error.output_tokens, round((time.monotonic() - started) * 1000), error.code))
             return offline
         self.calls.append(self._record(operation, prompt, result.input_tokens, result.output_tokens, result.latency_ms, "ok"))
         return answer

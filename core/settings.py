@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     llm_provider: Literal["offline", "openai"] = Field("offline", description="offline (embedded, no model) or openai (any OpenAI-compatible chat endpoint).")
     llm_model: str = Field("gpt-4o-mini", description="Chat model name sent to the openai provider.")
     llm_timeout_s: float = Field(30.0, gt=0, le=600, description="Longest one model call may take, streaming included, before the node falls back.")
+    llm_max_output_tokens: int = Field(
+        1024, ge=16, le=32768, description="Most tokens one answer may have; a small model that never stops is cut here instead of running into the timeout."
+    )
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a call answered 429/5xx or not connected, with exponential backoff (a timeout is not retried).")
     llm_retry_backoff_s: float = Field(0.5, ge=0, le=60, description="First backoff; doubles per retry (a 429's Retry-After wins when longer).")
     llm_policy_review: bool = Field(True, description="Let the model add policy findings to the deterministic ones (one more call per ticket).")

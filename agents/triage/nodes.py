@@ -161,7 +161,7 @@ def _model_classify(request: TriageRequest, vector: Any, offline: Classification
             intents=allowed_intents(toolkit.taxonomy, toolkit.classifier), taxonomy=toolkit.taxonomy,
         )
     except ProviderError as error:
-        return offline, _call_record("classify", prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code)
+        return offline, _call_record("classify", prompt, error.input_tokens, error.output_tokens, round((time.monotonic() - started) * 1000), error.code)
     return merge_outcome(offline, answer), _call_record("classify", prompt, result.input_tokens, result.output_tokens, result.latency_ms, "ok")
 
 
@@ -401,7 +401,7 @@ def _model_draft(
         )
         calls.append(_call_record("draft", prompt, answer.input_tokens, answer.output_tokens, answer.latency_ms, "ok"))
     except ProviderError as error:
-        calls.append(_call_record("draft", prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code))
+        calls.append(_call_record("draft", prompt, error.input_tokens, error.output_tokens, round((time.monotonic() - started) * 1000), error.code))
         sent_body = guard_text(offline_body, people=[request.customer_name], emails=[request.customer_email], mapping=guarded.mapping).text
     findings: list[tuple[str, str]] = []
     if settings.llm_policy_review:
@@ -415,7 +415,7 @@ def _model_draft(
             )
             calls.append(_call_record("policy_review", review_prompt, review.input_tokens, review.output_tokens, review.latency_ms, "ok"))
         except ProviderError as error:
-            calls.append(_call_record("policy_review", review_prompt, 0, 0, round((time.monotonic() - started) * 1000), error.code))
+            calls.append(_call_record("policy_review", review_prompt, error.input_tokens, error.output_tokens, round((time.monotonic() - started) * 1000), error.code))
     return body, calls, findings
 
 

@@ -157,7 +157,9 @@ async def test_an_answer_outside_the_candidates_keeps_the_offline_labels(
     assert classification["confidence"] == round(offline.confidence, 4)
     assert {"node": "classify", "operation": "classify", "reason": reason} in state["ai_fallbacks"]
     result = result_of(state)
-    assert result.ai_usage.by_node["classify"].fallback == reason and result.ai_usage.by_node["classify"].input == 0
+    assert result.ai_usage.by_node["classify"].fallback == reason
+    # the refused answer still came back and was billed: its tokens are counted, not dropped
+    assert (result.ai_usage.by_node["classify"].input, result.ai_usage.by_node["classify"].output) == (USAGE["input_tokens"], USAGE["output_tokens"])
     assert result.ai_usage.by_node["draft"].fallback is None, "the draft still used the model"
 
 

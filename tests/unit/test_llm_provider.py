@@ -131,7 +131,11 @@ async def test_failures_fall_back_to_offline_with_a_typed_reason(
     state = await _run()
     assert {"node": "draft", "operation": node, "reason": reason} in state["ai_fallbacks"]
     ai = AIUsage.model_validate(state["ai_usage"])
-    assert ai.by_node[node].fallback == reason and ai.by_node[node].input == 0
+    assert ai.by_node[node].fallback == reason
+    # an answer that came back but was refused (JSON garbage) was billed; no answer costs nothing
+    billed = script[-1] == "garbage"
+    assert ai.by_node[node].input == (USAGE["prompt_tokens"] if billed else 0)
+    assert (ai.by_node[node].cost > 0) == billed
     if node == "draft":
         assert state["answer_draft"]["body"].startswith("Dziękujemy") or "Na podstawie" in state["answer_draft"]["body"]
         assert "Na podstawie naszego artykułu [KB-1001]" in state["answer_draft"]["body"], "the offline Polish draft"
@@ -145,6 +149,9 @@ async def test_a_draft_citing_nothing_retrieved_is_not_used(llm_toolkit: TriageT
     state = await _run()
     assert {"node": "draft", "operation": "draft", "reason": "llm_bad_output"} in state["ai_fallbacks"]
     assert "KB-4242" not in state["answer_draft"]["body"] and not state["policy_check"]["refund_promise"]
+    [row] = [r for r in llm_toolkit.usage_ledger.rows("demo") if r["operation"] == "draft"]  # type: ignore[union-attr]
+    assert (row["outcome"], row["input_tokens"], row["output_tokens"]) == ("llm_bad_output", USAGE["prompt_tokens"], USAGE["completion_tokens"])
+    assert row["cost"] > 0, "a refused answer was still billed, so it counts toward the tenant's cap"
 
 
 async def test_model_findings_are_added_never_removed(llm_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:

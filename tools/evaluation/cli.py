@@ -47,7 +47,7 @@ def _chat_provider(args: argparse.Namespace) -> Any:
         return None
     return OpenAIProvider(
         model=args.llm_model or settings.llm_model, base_url=base_url, api_key=key, timeout_s=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries, backoff_s=settings.llm_retry_backoff_s,
+        max_retries=settings.llm_max_retries, backoff_s=settings.llm_retry_backoff_s, max_output_tokens=settings.llm_max_output_tokens,
     )
 
 

@@ -21,7 +21,7 @@ from tools.classification import ClassificationOutcome, EmbeddingClassifier, Lab
 from tools.llm.errors import ProviderOutputError, ProviderOutsideTaxonomyError
 from tools.llm.guard import guard_text
 from tools.llm.prompts import Prompt
-from tools.llm.providers import ChatProvider, LLMResult
+from tools.llm.providers import ChatProvider, LLMResult, charged
 from tools.llm.schemas import TicketClassification
 from tools.taxonomy import Taxonomy
 
@@ -96,16 +96,17 @@ def llm_classify(
         },
     )
     answer = result.parsed
-    if not isinstance(answer, TicketClassification):
-        raise ProviderOutputError("the answer is not a TicketClassification")
-    pair = (answer.category.strip(), answer.subcategory.strip())
-    known = {(c.name, s) for c in taxonomy.categories for s in c.subcategories}
-    if pair not in known:
-        raise ProviderOutsideTaxonomyError(f"the model chose {pair[0]!r} / {pair[1]!r}, which the taxonomy does not have")
-    if pair not in candidates.pairs:
-        raise ProviderOutsideTaxonomyError(f"the model chose {pair[0]!r} / {pair[1]!r}, which was not a candidate")
-    if answer.intent.strip() not in intents:
-        raise ProviderOutsideTaxonomyError(f"the model chose the unknown intent {answer.intent!r}")
+    with charged(result):
+        if not isinstance(answer, TicketClassification):
+            raise ProviderOutputError("the answer is not a TicketClassification")
+        pair = (answer.category.strip(), answer.subcategory.strip())
+        known = {(c.name, s) for c in taxonomy.categories for s in c.subcategories}
+        if pair not in known:
+            raise ProviderOutsideTaxonomyError(f"the model chose {pair[0]!r} / {pair[1]!r}, which the taxonomy does not have")
+        if pair not in candidates.pairs:
+            raise ProviderOutsideTaxonomyError(f"the model chose {pair[0]!r} / {pair[1]!r}, which was not a candidate")
+        if answer.intent.strip() not in intents:
+            raise ProviderOutsideTaxonomyError(f"the model chose the unknown intent {answer.intent!r}")
     return answer.model_copy(update={"category": pair[0], "subcategory": pair[1], "intent": answer.intent.strip()}), result
 
 

@@ -13,6 +13,16 @@ class ProviderError(TriageError):
     """The model provider could not give a usable answer."""
 
     code = "llm_error"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    """Tokens a call cost although its answer was refused (invalid JSON, outside the taxonomy,
+    ungrounded...): the provider bills them, so the usage ledger and the cost cap count them."""
+
+    def spent(self, input_tokens: int, output_tokens: int) -> "ProviderError":
+        """Record what the refused answer cost (once: the first, innermost check wins); returns self."""
+        if not (self.input_tokens or self.output_tokens):
+            self.input_tokens, self.output_tokens = int(input_tokens), int(output_tokens)
+        return self
 
 
 class ProviderTimeoutError(ProviderError):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Iterator, Protocol
 
 from pydantic import BaseModel, ValidationError
 
@@ -93,12 +94,20 @@ class OpenAIProvider:
         timeout_s: float,
         max_retries: int = 2,
         backoff_s: float = 0.5,
+        max_output_tokens: int | None = None,
         chat: Any = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if chat is None:
             from langchain_openai import ChatOpenAI
 
+            # The answer-length cap: OpenAI itself reads ``max_completion_tokens`` (ChatOpenAI's
+            # max_tokens); other OpenAI-compatible servers (llama.cpp, vLLM, Ollama) read the older
+            # ``max_tokens``, and llama-cpp-python's server ignores the new name, so a custom endpoint
+            # gets ``max_tokens`` in the body instead.
+            cap: dict[str, Any] = {}
+            if max_output_tokens is not None:
+                cap = {"extra_body": {"max_tokens": max_output_tokens}} if base_url else {"max_tokens": max_output_tokens}
             chat = ChatOpenAI(
                 model=model,
                 base_url=base_url,
@@ -106,6 +115,7 @@ class OpenAIProvider:
                 timeout=timeout_s,
                 max_retries=0,
                 temperature=0,
+                **cap,
             )
         self.model = model
         self._chat = chat
@@ -136,9 +146,12 @@ class OpenAIProvider:
                 if not retryable or attempt > self._max_retries or time.monotonic() - started + waited > self._timeout_s:
                     raise
                 self._sleep(waited)
-        parsed = parse_structured(text, prompt.schema) if prompt.schema is not None else None
-        if prompt.schema is None and not text.strip():
-            raise ProviderOutputError("the model returned an empty answer")
+        try:
+            parsed = parse_structured(text, prompt.schema) if prompt.schema is not None else None
+            if prompt.schema is None and not text.strip():
+                raise ProviderOutputError("the model returned an empty answer")
+        except ProviderOutputError as error:
+            raise error.spent(int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0))
         return LLMResult(
             text=text,
             parsed=parsed,
@@ -176,6 +189,15 @@ class OpenAIProvider:
         except Exception as exc:  # noqa: BLE001 - translated at the edge
             raise _translate(exc) from exc
         return "".join(pieces), usage
+
+
+@contextmanager
+def charged(result: LLMResult) -> Iterator[None]:
+    """Checks of an answer that did come back: a refusal raised inside still carries the call's tokens."""
+    try:
+        yield
+    except ProviderError as error:
+        raise error.spent(result.input_tokens, result.output_tokens)
 
 
 def _content(message: Any) -> str:
@@ -225,4 +247,5 @@ def build_chat_provider(settings: Any) -> ChatProvider:
         timeout_s=settings.llm_timeout_s,
         max_retries=settings.llm_max_retries,
         backoff_s=settings.llm_retry_backoff_s,
+        max_output_tokens=settings.llm_max_output_tokens,
     )

@@ -12,7 +12,7 @@ from typing import Callable
 from tools.drafting import SourceArticle, cited_ids, strip_citations, unknown_citations
 from tools.llm.errors import ProviderOutputError
 from tools.llm.prompts import Prompt
-from tools.llm.providers import ChatProvider, LLMResult
+from tools.llm.providers import ChatProvider, LLMResult, charged
 from tools.llm.schemas import PolicyReview
 from tools.pii.redaction import rehydrate
 
@@ -95,10 +95,11 @@ def llm_draft_body(
     while lines and (not lines[0].strip() or lines[0].strip().lower().startswith(_GREETING_START)):
         lines.pop(0)
     guarded = "\n".join(lines).strip()
-    if not guarded:
-        raise ProviderOutputError("the model returned no body")
-    if allowed and not set(cited_ids(guarded)) & allowed:
-        raise ProviderOutputError("the draft cites none of the retrieved articles")
+    with charged(result):
+        if not guarded:
+            raise ProviderOutputError("the model returned no body")
+        if allowed and not set(cited_ids(guarded)) & allowed:
+            raise ProviderOutputError("the draft cites none of the retrieved articles")
     guarded = strip_citations(guarded, unknown_citations(guarded, allowed))
     return rehydrate(guarded, mapping), guarded, result
 
@@ -108,5 +109,5 @@ def llm_policy_findings(provider: ChatProvider, prompt: Prompt, *, ticket: str, 
     result = provider.complete(prompt, {"ticket": ticket, "draft": draft, "doc_ids": ", ".join(doc_ids) or "(none)"})
     review = result.parsed
     if not isinstance(review, PolicyReview):
-        raise ProviderOutputError("the review is not a PolicyReview")
+        raise ProviderOutputError("the review is not a PolicyReview").spent(result.input_tokens, result.output_tokens)
     return [(finding.code, f"model: {finding.description}") for finding in review.findings], result
