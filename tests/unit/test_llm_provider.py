@@ -154,6 +154,16 @@ async def test_a_draft_citing_nothing_retrieved_is_not_used(llm_toolkit: TriageT
     assert row["cost"] > 0, "a refused answer was still billed, so it counts toward the tenant's cap"
 
 
+async def test_a_draft_repeating_the_customers_identifiers_is_not_used(llm_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:
+    """Re-hydrated, <PESEL_1> and <IBAN_1> would put the customer's PESEL and account into the reply
+    (SmolLM2-135M on llama.cpp does echo the ticket): the offline draft is kept instead."""
+    fake.draft_text = "We noted your PESEL <PESEL_1> and account <IBAN_1>; see [{doc}]."
+    state = await _run()
+    assert {"node": "draft", "operation": "draft", "reason": "llm_bad_output"} in state["ai_fallbacks"]
+    assert PESEL not in state["answer_draft"]["body"] and IBAN not in state["answer_draft"]["body"]
+    assert "Na podstawie naszego artykułu [KB-1001]" in state["answer_draft"]["body"], "the offline Polish draft"
+
+
 async def test_model_findings_are_added_never_removed(llm_toolkit: TriageToolkit, fake: FakeOpenAI) -> None:
     fake.review = {"findings": [{"code": "commitment_request", "description": "asks for a written refund promise"}]}
     state = await _run()

@@ -6,6 +6,7 @@ keeps its offline result and records the error code as the fallback reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -17,6 +18,10 @@ from tools.llm.schemas import PolicyReview
 from tools.pii.redaction import rehydrate
 
 LANGUAGE_NAMES = {"en": "English", "pl": "Polish"}
+# Identifiers a reply never needs to repeat: re-hydrated, they would put the customer's PESEL or account
+# number into the draft (SmolLM2-135M echoes the whole ticket when no article is given). Names, e-mail,
+# phone numbers, IP addresses and order ids may appear in a reply.
+_IDENTIFIER_PLACEHOLDER = re.compile(r"<(PESEL|IBAN|CREDIT_CARD|NIP|REGON|PL_ID_CARD)_\d+>")
 _GREETING_START = ("dear ", "hello", "hi ", "dzień dobry", "szanown", "witam")
 
 
@@ -100,6 +105,9 @@ def llm_draft_body(
             raise ProviderOutputError("the model returned no body")
         if allowed and not set(cited_ids(guarded)) & allowed:
             raise ProviderOutputError("the draft cites none of the retrieved articles")
+        echoed = sorted(set(_IDENTIFIER_PLACEHOLDER.findall(guarded)))
+        if echoed:
+            raise ProviderOutputError(f"the draft repeats the customer's identifiers ({', '.join(echoed)})")
     guarded = strip_citations(guarded, unknown_citations(guarded, allowed))
     return rehydrate(guarded, mapping), guarded, result
 
