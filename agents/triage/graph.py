@@ -109,7 +109,10 @@ def make_triage_graph(heartbeat_timeout: timedelta | None = HEARTBEAT_TIMEOUT) -
     """
     graph = StateGraph(TriageState)
     _activity = functools.partial(_activity_options, heartbeat_timeout=heartbeat_timeout)
-    graph.add_node("classify", nodes.classify, metadata=_activity("classify", 30))
+    # classify and draft make model calls (up to TRIAGE_LLM_TIMEOUT_S each, draft two): their
+    # start-to-close leaves room for them, so a slow model ends in the node's offline fallback, not in
+    # an activity timeout that Temporal retries; a crashed worker is still noticed by the heartbeat.
+    graph.add_node("classify", nodes.classify, metadata=_activity("classify", 120))
     graph.add_node("extract_entities", nodes.extract_entities, metadata=_activity("extract_entities", 60))
     graph.add_node("retrieve", nodes.retrieve, metadata=_activity("retrieve", 30))
     graph.add_node("prioritize", nodes.prioritize, metadata=_in_workflow("prioritize"))
