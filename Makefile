@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
+LLM_STAMP := $(VENV)/.installed-llm-local
 
 .PHONY: run test install unit integration bench clean browser
 
@@ -11,6 +12,13 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
+
+# The tests' model server (.[llm-local]): llama-cpp-python compiles llama.cpp once (several minutes on
+# 2 cores; pip caches the wheel, so a fresh venv later takes seconds). Its multimodal library is not built:
+# the tests and the openai provider use text chat only. `make run` does not need it.
+$(LLM_STAMP): $(STAMP)
+	CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(PIP) install -q -e '.[llm-local]'
+	touch $(LLM_STAMP)
 
 install: $(STAMP)
 
@@ -27,13 +35,13 @@ browser:
 	  else echo "chromium is missing and cannot be installed here: the Temporal UI browser test will be skipped"; fi; }
 
 ## Set up and run the whole test suite (unit + integration against real servers).
-test: $(STAMP) browser
+test: $(STAMP) $(LLM_STAMP) browser
 	$(PY) -m pytest -q tests
 
 unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
-integration: $(STAMP) browser
+integration: $(STAMP) $(LLM_STAMP) browser
 	$(PY) -m pytest -q tests/integration
 
 bench: $(STAMP)
