@@ -25,7 +25,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from agents.registry import TriageToolkit, get_toolkit
-from agents.triage.nodes import _work
+from agents.blocking import run_blocking
 from core.ai_features import OPERATIONS, AIFeatureRequest, AIFeatureResult
 from core.errors import NotFoundError
 from core.graphs import AI_FEATURE_ACTIVITY, TICKET_NOT_FOUND
@@ -321,4 +321,4 @@ def run_procedure(request: AIFeatureRequest, workflow_id: str) -> dict[str, Any]
 async def run_ai_feature(request: AIFeatureRequest) -> AIFeatureResult:
     """One seed 004 procedure; an unknown ticket is the non-retryable ``ticket_not_found``."""
     workflow_id = activity.info().workflow_id if activity.in_activity() else f"inprocess-{request.tenant_id}-{request.procedure}"
-    return AIFeatureResult(data=await _work(run_procedure, request, workflow_id))
+    return AIFeatureResult(data=await run_blocking(run_procedure, request, workflow_id))

@@ -10,15 +10,15 @@ static configuration (taxonomy, thresholds), with no I/O, clock or randomness.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, TypeVar
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from agents.blocking import run_blocking
 from agents.graph_activities import register_ticket
 from agents import graph_activities
 from agents.registry import get_toolkit
@@ -61,26 +61,10 @@ from tools.llm.usage import ensure_within_cap
 from tools.retrieval.tickets import TicketRecord, index_ticket, resolution_fields, ticket_title
 from tools.triage_ledger import TriageRun
 
-T = TypeVar("T")
-HEARTBEAT_EVERY_S = 1.0
-
-
-async def _work(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run blocking work in a thread; inside an activity, heartbeat until it is done."""
-    task = asyncio.ensure_future(asyncio.to_thread(function, *args, **kwargs))
-    if not activity.in_activity():
-        return await task
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_S)
-        if done:
-            return task.result()
-        activity.heartbeat()
-
-
 async def _ticket_vector(text: str) -> Any:
     """The ticket's one embedding: classify, retrieve and record ask for the same text, and the
     toolkit's caching embedder computes it once per worker (the first caller computes, others wait)."""
-    return (await _work(embed_queries, get_toolkit().embedder, [text]))[0]
+    return (await run_blocking(embed_queries, get_toolkit().embedder, [text]))[0]
 
 
 async def classify(state: TriageState) -> dict[str, Any]:
@@ -93,13 +77,13 @@ async def classify(state: TriageState) -> dict[str, Any]:
     request = request_of(state)
     text = request.raw_message
     vector = await _ticket_vector(text)
-    outcome = await _work(functools.partial(toolkit.classifier.classify, text, vector=vector))
+    outcome = await run_blocking(functools.partial(toolkit.classifier.classify, text, vector=vector))
     calls: list[LLMCallRecord] = []
     if _model_on() and toolkit.settings.llm_classify:
-        outcome, call = await _work(_model_classify, request, vector, outcome)
+        outcome, call = await run_blocking(_model_classify, request, vector, outcome)
         calls.append(call)
         if toolkit.usage_ledger is not None:
-            await _work(_record_usage, toolkit.usage_ledger, state, request, calls)
+            await run_blocking(_record_usage, toolkit.usage_ledger, state, request, calls)
     classification = Classification(
         category=outcome.category,
         subcategory=outcome.subcategory,
@@ -191,7 +175,7 @@ async def prioritize(state: TriageState) -> dict[str, Any]:
 async def extract_entities(state: TriageState) -> dict[str, Any]:
     """Entities (emails, phones, IBANs, PESELs, IPs, URLs...) with type, value, confidence and offsets."""
     toolkit = get_toolkit()
-    found = await _work(toolkit.entity_extractor.extract, request_of(state).raw_message)
+    found = await run_blocking(toolkit.entity_extractor.extract, request_of(state).raw_message)
     entities = [
         Entity(type=e.type, value=e.value, confidence=e.confidence, position=e.start, end=e.end, valid=e.valid).model_dump()
         for e in found
@@ -207,7 +191,7 @@ async def retrieve(state: TriageState) -> dict[str, Any]:
     settings = toolkit.settings
     request = request_of(state)
     vector = await _ticket_vector(request.raw_message)  # shared by both searches (and classify, record)
-    hits = await _work(
+    hits = await run_blocking(
         functools.partial(
             toolkit.kb_store.search,
             request.raw_message,
@@ -234,7 +218,7 @@ async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list
     """The tenant's resolved tickets most like this one, by hybrid search, at least min-score similar."""
     toolkit = get_toolkit()
     settings = toolkit.settings
-    hits = await _work(
+    hits = await run_blocking(
         functools.partial(
             toolkit.retrieval.collection("tickets").search,
             request.raw_message,
@@ -278,10 +262,10 @@ async def draft(state: TriageState) -> dict[str, Any]:
     team = toolkit.taxonomy.category(classification["category"]).team
     articles: list[SourceArticle] = []
     for citation in citations[: 1 if not toolkit.llm.enabled else 3]:
-        sections = await _work(toolkit.kb_store.document_sections, citation["doc_id"], request.tenant_id)
+        sections = await run_blocking(toolkit.kb_store.document_sections, citation["doc_id"], request.tenant_id)
         articles.append(article_from_sections(citation["doc_id"], citation["title"], sections, language=language))
     graph = state.get("graph_context", {})
-    graph_articles = await _work(
+    graph_articles = await run_blocking(
         _graph_articles, graph, request.tenant_id, {c["doc_id"] for c in citations}, language, 1 if not toolkit.llm.enabled else 2
     )
     graph_entities = visible_entities(graph.get("related_entities", []))
@@ -301,7 +285,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     calls: list[LLMCallRecord] = []
     findings: list[tuple[str, str]] = []
     if _model_on():
-        body, calls, findings = await _work(
+        body, calls, findings = await run_blocking(
             _model_draft, state, request, result.body, result.tone, team, articles, graph_articles, graph_entities
         )
     graph_citations = [g.article.doc_id for g in graph_articles]
@@ -310,7 +294,7 @@ async def draft(state: TriageState) -> dict[str, Any]:
     body = strip_citations(body, dropped)
     answer = AnswerDraft(greeting=result.greeting, body=body, closing=result.closing, tone=result.tone)  # type: ignore[arg-type]
     if calls and toolkit.usage_ledger is not None:
-        await _work(_record_usage, toolkit.usage_ledger, state, request, calls)
+        await run_blocking(_record_usage, toolkit.usage_ledger, state, request, calls)
     run_calls = [LLMCallRecord(**call) for call in state.get("llm_calls", [])] + calls  # classify's call first
     return {
         **graph_update,
@@ -537,10 +521,10 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     request = request_of(state)
     finished_at = datetime.now(timezone.utc)
-    redacted = await _work(_redacted_message, state, request)  # one redaction for the tickets collection and seed 000's row
-    status = await _work(_index_ticket, state, request, await _ticket_vector(request.raw_message), redacted)
-    await _work(toolkit.ledger.record, ledger_entry(state, finished_at))
-    await _work(register_ticket, state, redacted)  # seed 000's numbered ticket row
+    redacted = await run_blocking(_redacted_message, state, request)  # one redaction for the tickets collection and seed 000's row
+    status = await run_blocking(_index_ticket, state, request, await _ticket_vector(request.raw_message), redacted)
+    await run_blocking(toolkit.ledger.record, ledger_entry(state, finished_at))
+    await run_blocking(register_ticket, state, redacted)  # seed 000's numbered ticket row
     update = {"ticket_status": status, "finished_at": finished_at.isoformat()}
     await _start_graph_indexing({**state, **update})  # type: ignore[arg-type]
     return update
