@@ -66,19 +66,39 @@ def test_row_space_fit_is_the_same_model_as_the_direct_one() -> None:
     texts = [f"ticket {i} about {'vpn login' if i % 3 == 0 else 'refund money' if i % 3 == 1 else 'printer paper'}" for i in range(60)]
     labels = [str(i % 3) for i in range(60)]
     vectors = rng.rand(60, 16).astype(np.float32)
-    config = HeadConfig(regularisation_c=1.0, max_iter=2000)  # both converge: same optimum
-    compact = HybridHead(config).fit(texts[:45], vectors[:45], labels[:45])
-    assert compact._basis is not None
-    limit = head_features.ROW_SPACE_LIMIT
-    head_features.ROW_SPACE_LIMIT = 0
-    try:
-        direct = HybridHead(config).fit(texts[:45], vectors[:45], labels[:45])
-    finally:
-        head_features.ROW_SPACE_LIMIT = limit
-    assert direct._basis is None and isinstance(direct._fit_matrix, sparse.csr_matrix)
-    ours, reference = compact.predict_proba(texts[45:], vectors[45:]), direct.predict_proba(texts[45:], vectors[45:])
-    assert np.allclose(ours, reference, atol=1e-2)  # the same optimum, up to the solver's tolerance
-    assert (ours.argmax(axis=1) == reference.argmax(axis=1)).all()
+    for combine in ("pool", "concat"):
+        config = HeadConfig(regularisation_c=1.0, vector_c=1.0, max_iter=2000, combine=combine)  # both converge: same optimum
+        compact = HybridHead(config).fit(texts[:45], vectors[:45], labels[:45])
+        lexical_model = compact._models[0][0] if combine == "concat" else next(m for m, name, _ in compact._models if name == "ngrams")
+        assert lexical_model.basis is not None
+        limit = head_features.ROW_SPACE_LIMIT
+        head_features.ROW_SPACE_LIMIT = 0
+        try:
+            direct = HybridHead(config).fit(texts[:45], vectors[:45], labels[:45])
+        finally:
+            head_features.ROW_SPACE_LIMIT = limit
+        assert all(model.basis is None for model, _, _ in direct._models)
+        assert any(isinstance(model.fit_matrix, sparse.csr_matrix) for model, _, _ in direct._models)
+        ours, reference = compact.predict_proba(texts[45:], vectors[45:]), direct.predict_proba(texts[45:], vectors[45:])
+        assert np.allclose(ours, reference, atol=1e-2)  # the same optimum, up to the solver's tolerance
+        assert (ours.argmax(axis=1) == reference.argmax(axis=1)).all()
+
+
+def test_pooled_heads_are_a_weighted_product() -> None:
+    texts = ["zwrot pieniędzy", "refund please", "vpn nie działa", "vpn is down", "drukarka nie drukuje", "printer jam"]
+    labels = ["r", "r", "v", "v", "p", "p"]
+    vectors = np.eye(6, dtype=np.float32)
+    pooled = HybridHead(HeadConfig(lexical_weight=0.7, vector_weight=0.3)).fit(texts, vectors, labels)
+    lexical = HybridHead(HeadConfig(embedding_weight=0.0)).fit(texts, None, labels)
+    dense = HybridHead(HeadConfig(lexical=False)).fit(texts, vectors, labels)
+    query, vector = ["zwroty pieniedzy za vpn"], vectors[2:3]
+    expected = lexical.predict_proba(query, None) ** 0.7 * dense.predict_proba(query, vector) ** 0.3
+    assert np.allclose(pooled.predict_proba(query, vector), expected / expected.sum(), atol=1e-6)
+
+
+def test_light_stem_strips_polish_endings() -> None:
+    assert {head_features.light_stem(w) for w in ("faktura", "faktury", "fakture", "fakturami", "fakturach")} == {"faktur"}
+    assert head_features.light_stem("vpn") == "vpn"  # too short to strip
 
 
 def test_heads_without_vectors_or_without_ngrams() -> None:
@@ -92,3 +112,21 @@ def test_heads_without_vectors_or_without_ngrams() -> None:
 
 def test_folding_is_for_matching_only() -> None:
     assert fold_diacritics("Zażółć GĘŚLĄ jaźń, łódź") == "zazolc gesla jazn, lodz"
+
+
+def test_temperature_is_fitted_on_held_out_rows_and_keeps_the_ranking() -> None:
+    rng = np.random.RandomState(1)
+    topics = {"vpn": "vpn tunnel login", "refund": "refund money invoice", "printer": "printer paper toner", "mail": "mailbox outlook quota"}
+    texts, labels = [], []
+    for label, words in topics.items():
+        for i in range(30):
+            noise = " ".join(rng.choice(["please", "urgent", "since", "monday", "again", "help", "office", "team"], 3))
+            texts.append(f"{rng.choice(words.split())} {noise} {rng.choice(list(topics.values())).split()[0]}")
+            labels.append(label)
+    vectors = rng.rand(len(texts), 8).astype(np.float32)
+    calibrated = HybridHead(HeadConfig()).fit(texts, vectors, labels)
+    plain = HybridHead(HeadConfig(calibrate=False)).fit(texts, vectors, labels)
+    assert plain.temperature == 1.0 and calibrated.temperature != 1.0
+    ours, reference = calibrated.predict_proba(texts[:20], vectors[:20]), plain.predict_proba(texts[:20], vectors[:20])
+    assert (ours.argmax(axis=1) == reference.argmax(axis=1)).all()  # one scale changes confidence, never the answer
+    assert np.allclose(ours.sum(axis=1), 1.0)

@@ -169,6 +169,7 @@ async def test_nodes_fail_loudly_on_missing_upstream_state(installed_toolkit: Tr
 
 async def test_record_ticket_indexes_the_ticket_redacted(installed_toolkit: TriageToolkit) -> None:
     state = await _run_all("Refund to PL61109010140000071219812874 please, my PESEL is 44051401359 and I was charged twice.")
+    state["request"]["ticket_id"] = "T-REDACTED-1"  # its own id: another test may have resolved T-1, and a resolved ticket is kept
     update = await nodes.record_ticket(state)
     assert update["ticket_status"] in ("open", "resolved")
     [chunk] = installed_toolkit.retrieval.collection("tickets").document_chunks(state["request"]["ticket_id"], "demo")
@@ -178,6 +179,7 @@ async def test_record_ticket_indexes_the_ticket_redacted(installed_toolkit: Tria
 
 async def test_an_auto_resolved_tickets_stored_resolution_holds_no_personal_data(installed_toolkit: TriageToolkit) -> None:
     state = await _run_all("I was charged twice, refund to PL61109010140000071219812874 please, PESEL 44051401359.")
+    state["request"]["ticket_id"] = "T-REDACTED-2"  # its own id: another test may have resolved T-1, and a resolved ticket is kept
     state["request"]["customer_name"] = "Anna Nowak"
     state["request"]["customer_email"] = "anna.nowak@acme.pl"
     state["routing"]["decision"] = "auto_resolve"

@@ -2,8 +2,11 @@
 
 Classification methods (``--method``), all trained on the dataset's training rows:
 
-- ``hybrid`` (shipped): logistic regression over the sentence vector + word/char TF-IDF;
-- ``tfidf``: the same head on the n-grams only; ``embedding-lr``: on the vector only;
+- ``hybrid`` (shipped): one logistic regression on word/char/stem TF-IDF and one on the sentence
+  vector, probabilities pooled (weighted geometric mean);
+- ``hybrid-stems``: the same plus word 1-2-grams of light-stemmed (Polish endings cut) words;
+- ``concat``: the previous head, one regression over [TF-IDF word+char, 3 x vector], C = 100;
+- ``tfidf``: the n-gram regression alone; ``embedding-lr``: the vector regression alone;
 - ``knn``: 10 nearest training rows by cosine, similarity-weighted vote.
 
 ``own`` is the project's example bank (``data/labeled_tickets.jsonl``) scored by stratified
@@ -30,7 +33,7 @@ from tools.embeddings import Embedder, embed_queries
 from tools.evaluation.datasets import ClassificationSplit, RetrievalDataset, load_classification, load_retrieval
 from tools.evaluation.metrics import ConfidenceSplit, RankingScores, accuracy, confidence_split, macro_f1, ranking_scores
 
-METHODS = ("hybrid", "tfidf", "embedding-lr", "knn")
+METHODS = ("hybrid", "hybrid-stems", "concat", "tfidf", "embedding-lr", "knn")
 EMBED_BATCH = 256
 
 
@@ -102,6 +105,10 @@ def head_config(method: str) -> HeadConfig:
     """The head a ``--method`` name means (``knn`` has none)."""
     if method == "hybrid":
         return HeadConfig()
+    if method == "hybrid-stems":
+        return HeadConfig(stems=True)
+    if method == "concat":
+        return HeadConfig(combine="concat", regularisation_c=100.0, stems=False, calibrate=False)
     if method == "tfidf":
         return HeadConfig(embedding_weight=0.0)
     if method == "embedding-lr":
@@ -110,7 +117,7 @@ def head_config(method: str) -> HeadConfig:
 
 
 def _classify_split(split: ClassificationSplit, embedder: Embedder | None, method: str, cache: VectorCache) -> tuple[list[str], list[float]]:
-    needs_vectors = method in ("knn", "embedding-lr", "hybrid")
+    needs_vectors = method != "tfidf"
     train_vectors = test_vectors = None
     if needs_vectors:
         assert embedder is not None
