@@ -67,6 +67,12 @@ async def _ticket_vector(text: str) -> Any:
     return (await run_blocking(embed_queries, get_toolkit().embedder, [text]))[0]
 
 
+@functools.lru_cache(maxsize=2048)
+def _redacted_example(redactor: Any, text: str) -> str:
+    """A labeled example as it may appear in a prompt (names too); examples repeat, so once each."""
+    return redactor.redact(text).text
+
+
 async def classify(state: TriageState) -> dict[str, Any]:
     """Category, subcategory and intent from the classifier head over the labeled examples; sentiment
     and language. With a model (and ``TRIAGE_LLM_CLASSIFY``), the model then chooses among the head's
@@ -143,6 +149,7 @@ def _model_classify(request: TriageRequest, vector: Any, offline: Classification
         answer, result = llm_classify(
             toolkit.llm, prompt, ticket=guarded.text, candidates=candidates,
             intents=allowed_intents(toolkit.taxonomy, toolkit.classifier), taxonomy=toolkit.taxonomy,
+            redact_example=functools.partial(_redacted_example, toolkit.redactor),
         )
     except ProviderError as error:
         return offline, _call_record("classify", prompt, error.input_tokens, error.output_tokens, round((time.monotonic() - started) * 1000), error.code)

@@ -229,3 +229,18 @@ async def test_cap_is_checked_before_each_call_of_a_run(installed_toolkit: Triag
     by_node = result_of(state).ai_usage.by_node
     assert by_node["classify"].fallback is None and by_node["draft"].fallback == "cost_cap_reached"
     assert len(chat.prompts) == 1
+
+
+def test_labeled_examples_are_redacted_before_they_reach_the_prompt(installed_toolkit: TriageToolkit) -> None:
+    """The example bank is hand-edited data: a name written into an example must not reach a model."""
+    from tools.classification.classifier import LabeledExample
+    from tools.llm.classify import _examples_block
+
+    example = LabeledExample(
+        text="Parcel was signed for by Kowalski, but Pan Jan Kowalski never got it; call 601 222 333.",
+        category="Shipping", subcategory="Lost Package", intent="report_lost_package",
+    )
+    block = _examples_block([(example, 0.9)], lambda text: installed_toolkit.redactor.redact(text).text)
+    assert "Kowalski" not in block and "601 222 333" not in block
+    assert "-> Shipping / Lost Package" in block
+    assert "601 222 333" not in _examples_block([(example, 0.9)])  # the pattern net alone still holds numbers

@@ -15,7 +15,7 @@ thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from tools.classification import ClassificationOutcome, EmbeddingClassifier, LabeledExample
 from tools.llm.errors import ProviderOutputError, ProviderOutsideTaxonomyError
@@ -59,11 +59,12 @@ def _candidates_block(taxonomy: Taxonomy, pairs: Sequence[tuple[str, str]]) -> s
     return "\n".join(lines)
 
 
-def _examples_block(examples: Sequence[tuple[LabeledExample, float]]) -> str:
-    """Examples through the guard's pattern net too: the example file is data a team edits by hand."""
+def _examples_block(examples: Sequence[tuple[LabeledExample, float]], redact: Callable[[str], str] | None = None) -> str:
+    """Examples redacted (``redact``: the worker's Presidio redaction, names included) and through the
+    guard's pattern net too: the example file is data a team edits by hand."""
     lines = []
     for example, _ in examples:
-        text = " ".join(guard_text(example.text).text.split())
+        text = " ".join(guard_text(redact(example.text) if redact else example.text).text.split())
         if len(text) > EXAMPLE_CHARS:
             text = text[:EXAMPLE_CHARS].rstrip() + "..."
         lines.append(f'- "{text}" -> {example.category} / {example.subcategory}, intent {example.intent}')
@@ -83,6 +84,7 @@ def llm_classify(
     candidates: ClassifyCandidates,
     intents: Sequence[str],
     taxonomy: Taxonomy,
+    redact_example: Callable[[str], str] | None = None,
 ) -> tuple[TicketClassification, LLMResult]:
     """The model's choice for a (guarded) ticket, checked: the pair must be a candidate and in the taxonomy,
     the intent one of ``intents``; raises a :class:`ProviderError` otherwise."""
@@ -91,7 +93,7 @@ def llm_classify(
         {
             "candidates": _candidates_block(taxonomy, candidates.pairs),
             "intents": ", ".join(intents),
-            "examples": _examples_block(candidates.examples),
+            "examples": _examples_block(candidates.examples, redact_example),
             "ticket": ticket,
         },
     )
