@@ -201,7 +201,7 @@ def _replies(call: _Call, ticket: StoredTicket) -> list[dict[str, str]]:
     )
     if not call.use_model:
         return call.ask("reply_suggestions", offline, lambda prompt: (offline, None))
-    from tools.llm.tasks import _articles_block  # the draft prompt's article listing: same format
+    from tools.llm.tasks import articles_block  # the draft prompt's article listing: same format
 
     variables = {
         "language_name": model.LANGUAGE_NAMES.get(language, "English"),
@@ -211,7 +211,7 @@ def _replies(call: _Call, ticket: StoredTicket) -> list[dict[str, str]]:
         "subcategory": outcome.subcategory,
         "sentiment": sentiment,
         "ticket": call.guard(text, redacted=True).text,
-        "articles": _articles_block(articles),
+        "articles": articles_block(articles),
     }
     allowed = {a.doc_id for a in articles}
     return call.ask("reply_suggestions", offline, lambda prompt: model.model_replies(toolkit.llm, prompt, variables=variables, allowed=allowed))

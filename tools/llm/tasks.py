@@ -44,7 +44,7 @@ class DraftRequest:
     """Related entities of earlier tickets a customer may read (error codes, software, versions, hosts; never personal)."""
 
 
-def _articles_block(articles: list[SourceArticle], graph_articles: list[tuple[SourceArticle, int]] | None = None) -> str:
+def articles_block(articles: list[SourceArticle], graph_articles: list[tuple[SourceArticle, int]] | None = None) -> str:
     """Retrieved articles, then the entity graph's (``resolved`` -1 marks a retrieved one)."""
     blocks = []
     for article, resolved in [(a, -1) for a in articles] + list(graph_articles or []):
@@ -90,7 +90,7 @@ def llm_draft_body(
             "subcategory": request.subcategory,
             "sentiment": request.sentiment,
             "ticket": request.ticket,
-            "articles": _articles_block(request.articles, request.graph_articles),
+            "articles": articles_block(request.articles, request.graph_articles),
             "graph_entities": _graph_block(request),
         },
         stream=True,
