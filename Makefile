@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 # The tests' model server (.[llm-local]): llama-cpp-python compiles llama.cpp once (several minutes on
 # 2 cores; pip caches the wheel, so a fresh venv later takes seconds). Its multimodal library is not built:
 # the tests and the openai provider use text chat only. `make run` does not need it.
+# A machine that cannot build it still runs every other test (the model-server tests skip, saying why).
 $(LLM_STAMP): $(STAMP)
-	CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(PIP) install -q -e '.[llm-local]'
-	touch $(LLM_STAMP)
+	@if CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(PIP) install -q -e '.[llm-local]'; then touch $(LLM_STAMP); \
+	else echo "WARNING: could not build llama-cpp-python (.[llm-local]): the real-model-server tests will be skipped"; fi
 
 install: $(STAMP)
 
