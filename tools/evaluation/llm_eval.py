@@ -16,8 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tools.evaluation.metrics import accuracy, confidence_split, macro_f1
-from tools.evaluation.runner import ClassificationScore, EvalReport, VectorCache, _folds
+from tools.evaluation.runner import EvalReport, VectorCache, _folds, own_scores
 
 
 def build_guard(settings: Any, extractor: Any = None) -> Callable[[str], str]:
@@ -93,27 +92,10 @@ def evaluate_llm_classification(
                 reasons[error.code] += 1
     report = EvalReport("own", getattr(embedder, "model_id", "none"), f"llm ({provider.model})")
     languages = [detect_language(e.text) for e in examples]
-    offline_figures = []
-    for lang in ("all", "pl", "en"):
-        rows = [i for i in range(len(examples)) if lang == "all" or languages[i] == lang]
-        if not rows:
-            continue
-        for label, gold_of, predicted_of in (
-            ("category", lambda e: e.category, lambda o: o.category),
-            ("subcategory", lambda e: f"{e.category}/{e.subcategory}", lambda o: f"{o.category}/{o.subcategory}"),
-            ("intent", lambda e: e.intent, lambda o: o.intent),
-        ):
-            gold = [gold_of(examples[i]) for i in rows]
-            guess = [predicted_of(chosen[i]) for i in rows]
-            confidence = [chosen[i].confidence if label != "intent" else chosen[i].intent_confidence for i in rows]
-            report.classification.append(
-                ClassificationScore(
-                    "own", lang, label, len(rows), accuracy(gold, guess), macro_f1(gold, guess),
-                    confidence_split(gold, guess, confidence, threshold) if label == "category" else None,
-                )
-            )
-            if lang == "all":
-                offline_figures.append(f"{label} {accuracy(gold, [predicted_of(offline[i]) for i in rows]):.3f}")
+    report.classification.extend(own_scores(examples, languages, chosen, threshold))
+    offline_figures = [
+        f"{score.label} {score.accuracy:.3f}" for score in own_scores(examples, languages, offline, threshold) if score.lang == "all"
+    ]
     cost = call_cost(provider.model, tokens[0], tokens[1], settings.llm_prices)
     report.notes.append("leave-one-out" if folds == 0 else f"stratified {folds}-fold cross-validation")
     report.notes.append("offline classifier on the same rows: accuracy " + ", ".join(offline_figures))

@@ -218,16 +218,26 @@ def _own_cross_validation(
             outcomes = classifier.classify_batch([examples[i].text for i in test_index], vectors[test_index] if vectors is not None and config.embedding_weight > 0 else None)
         for i, outcome in zip(test_index, outcomes):
             predicted[int(i)] = outcome
+    return own_scores(examples, languages, predicted, threshold)
+
+
+OWN_LABELS: tuple[tuple[str, Callable[[Any], str], Callable[[Any], str]], ...] = (
+    ("category", lambda e: e.category, lambda o: o.category),
+    ("subcategory", lambda e: f"{e.category}/{e.subcategory}", lambda o: f"{o.category}/{o.subcategory}"),
+    ("intent", lambda e: e.intent, lambda o: o.intent),
+)
+"""Each scored label of the own bank: name, gold label of an example, predicted label of an outcome."""
+
+
+def own_scores(examples: list[Any], languages: list[str], predicted: dict[int, Any], threshold: float) -> list[ClassificationScore]:
+    """Accuracy and macro-F1 per language (all, pl, en) and label of the own bank's predictions;
+    the category's confidence split at the routing ``threshold``."""
     scores = []
     for lang in ("all", "pl", "en"):
         rows = [i for i in range(len(examples)) if lang == "all" or languages[i] == lang]
         if not rows:
             continue
-        for label, gold_of, predicted_of in (
-            ("category", lambda e: e.category, lambda o: o.category),
-            ("subcategory", lambda e: f"{e.category}/{e.subcategory}", lambda o: f"{o.category}/{o.subcategory}"),
-            ("intent", lambda e: e.intent, lambda o: o.intent),
-        ):
+        for label, gold_of, predicted_of in OWN_LABELS:
             gold = [gold_of(examples[i]) for i in rows]
             guess = [predicted_of(predicted[i]) for i in rows]
             confidence = [predicted[i].confidence if label != "intent" else predicted[i].intent_confidence for i in rows]
