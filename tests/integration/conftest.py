@@ -17,7 +17,7 @@ from agents.registry import TriageToolkit, build_toolkit, install_toolkit
 from api.main import create_app
 from tools.queries import QueryServices
 from core.api_keys import ApiKeyStore
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from worker import make_worker, seed_knowledge_base
 from workflows.client import data_converter
 from workflows.devserver import temporal_cli_path
@@ -133,3 +133,13 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
 
 # --- Neo4j (tools/neo4j-local) ------------------------------------------------------------------------
 from tests.integration.neo4j_server import neo4j_server  # noqa: E402,F401 - session fixture
+
+
+@pytest.fixture()
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh state directory (SQLite, Chroma, lexical index) for a CLI test, settings re-read."""
+    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("TRIAGE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()

@@ -7,15 +7,7 @@ from pathlib import Path
 import pytest
 
 import cli
-from core.settings import get_settings
 
-
-@pytest.fixture()
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_ingest_twice_then_change_then_search(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:

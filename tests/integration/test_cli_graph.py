@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -21,13 +20,6 @@ ARTICLE = (
     "Printing fails with ERR-7301 when the host prn-srv-07.corp.local loses its spooler.\n\n## Customer steps\n1. Restart the print job.\n"
 )
 
-
-@pytest.fixture()
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def graph_articles(tenant: str, entity_type: str, value: str) -> list[str]:

@@ -8,16 +8,8 @@ from pathlib import Path
 import pytest
 
 import cli
-from core.settings import get_settings
 from tests.office_files import write_docx, write_pdf
 
-
-@pytest.fixture()
-def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("TRIAGE_STATE_DIR", str(tmp_path / "state"))
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_pdf_and_docx_are_ingested_and_searchable(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
