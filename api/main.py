@@ -21,6 +21,8 @@ from core.sql import create_engine
 from core.api_keys import ApiKeyStore
 from core.settings import Settings, get_settings
 from tools.queries import (
+    ConversationStore,
+    SupportStore,
     build_query_services,
     install_log_scrubbing,
     MappingVault,
@@ -80,6 +82,8 @@ def create_app(
         app.state.ticket_register = TicketRegister(engine)
         app.state.usage_report = UsageReport(engine)  # read-only: seed 004's ai.getTokenUsage and AI usage limits
         app.state.api_keys = ApiKeyStore(engine, cache_seconds=settings.api_key_cache_seconds)
+        app.state.chat_store = ConversationStore(engine)  # read side of the conversation tables
+        app.state.support_store = SupportStore(engine)  # read side of cases, disclosures and turn usage
         yield
         engine.dispose()
 

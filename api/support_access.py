@@ -20,7 +20,6 @@ from fastapi import Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
 from core.settings import Settings
-from core.sql import create_engine
 from core.support import DISCLOSURE_REQUIRED, QUOTA_EXCEEDED, CaseOwner
 from tools.queries import SupportStore
 
@@ -30,12 +29,8 @@ _ADVERB = {"day": "daily", "month": "monthly"}
 
 
 def _support_store(request: Request) -> SupportStore:
-    """The read side of the support tables (opened once per app)."""
-    store = getattr(request.app.state, "support_store", None)
-    if store is None:
-        store = SupportStore(create_engine(request.app.state.settings.sql_url))
-        request.app.state.support_store = store
-    return store
+    """The read side of the support tables (opened in the app lifespan)."""
+    return request.app.state.support_store
 
 
 SupportStoreDep = Annotated[SupportStore, Depends(_support_store)]

@@ -63,7 +63,6 @@ from core.chat import (
 from core.contracts import TokenUsage
 from core.errors import NotFoundError, WorkflowFailedError, WorkflowTimeoutError
 from core.settings import Settings
-from core.sql import create_engine
 from tools.queries import ConversationStore
 from workflows.conversation import (
     ChatFeedbackWorkflow,
@@ -92,12 +91,8 @@ _STREAM = {"text/event-stream": {"schema": {"type": "string"}, "description": "S
 
 # ---------------------------------------------------------------- dependencies and helpers
 def _store(request: Request) -> ConversationStore:
-    """The read side of the conversation tables (opened once per app)."""
-    store = getattr(request.app.state, "chat_store", None)
-    if store is None:
-        store = ConversationStore(create_engine(request.app.state.settings.sql_url))
-        request.app.state.chat_store = store
-    return store
+    """The read side of the conversation tables (opened in the app lifespan)."""
+    return request.app.state.chat_store
 
 
 StoreDep = Annotated[ConversationStore, Depends(_store)]
