@@ -178,7 +178,7 @@ def _articles(call: _Call, text: str, language: str, limit: int = 3) -> list[Sou
     hits = toolkit.kb_store.search(text, limit * 4, {"status": "published", "tenant_id": call.request.tenant_id})
     articles: list[SourceArticle] = []
     for hit in hits:
-        if hit.similarity < toolkit.settings.retrieval_min_score or any(a.doc_id == hit.doc_id for a in articles):
+        if not hit.relevant(toolkit.settings.retrieval_min_score, toolkit.settings.retrieval_min_score_with_words) or any(a.doc_id == hit.doc_id for a in articles):
             continue
         sections = toolkit.kb_store.document_sections(hit.doc_id, call.request.tenant_id)
         articles.append(article_from_sections(hit.doc_id, hit.title, sections, language=language))

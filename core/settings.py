@@ -78,7 +78,10 @@ class Settings(BaseSettings):
     runbook_collection: str = Field("runbooks", description="Chroma name of the runbooks collection")
     ticket_collection: str = Field("tickets", description="Chroma name of the tickets collection")
     retrieval_top_k: int = Field(3, ge=1, le=20)
-    retrieval_min_score: float = Field(0.3, ge=0, le=1)
+    retrieval_min_score: float = Field(0.3, ge=0, le=1, description="Cosine similarity a cited article or similar ticket needs")
+    retrieval_min_score_with_words: float = Field(
+        0.15, ge=0, le=1, description="Cosine similarity enough for a hit that also matches on words (BM25 > 0)"
+    )
     similar_tickets_top_k: int = Field(3, ge=0, le=20, description="Similar resolved tickets in a triage result")
 
     # OpenAI-compatible endpoint (the ``openai`` embedding provider and the ``openai`` LLM provider)

@@ -143,7 +143,7 @@ async def retrieve(state: ChatState) -> dict[str, Any]:
     )
     citations: list[dict[str, Any]] = []
     for hit in hits:
-        if hit.similarity < settings.retrieval_min_score or any(c["doc_id"] == hit.doc_id for c in citations):
+        if not hit.relevant(settings.retrieval_min_score, settings.retrieval_min_score_with_words) or any(c["doc_id"] == hit.doc_id for c in citations):
             continue
         citations.append(Citation(doc_id=hit.doc_id, chunk_id=hit.chunk_id, title=hit.title, score=hit.similarity, url=hit.url).model_dump())
         if len(citations) == settings.retrieval_top_k:

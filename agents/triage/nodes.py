@@ -210,7 +210,7 @@ async def retrieve(state: TriageState) -> dict[str, Any]:
     citations: list[dict[str, Any]] = []
     seen: set[str] = set()
     for hit in hits:
-        if hit.doc_id in seen or hit.similarity < settings.retrieval_min_score:
+        if hit.doc_id in seen or not hit.relevant(settings.retrieval_min_score, settings.retrieval_min_score_with_words):
             continue
         seen.add(hit.doc_id)
         citations.append(
@@ -236,7 +236,7 @@ async def _similar_resolved_tickets(request: TriageRequest, vector: Any) -> list
     )
     similar: list[dict[str, Any]] = []
     for hit in hits:
-        if hit.doc_id == request.ticket_id or hit.similarity < settings.retrieval_min_score or any(t["id"] == hit.doc_id for t in similar):
+        if hit.doc_id == request.ticket_id or not hit.relevant(settings.retrieval_min_score, settings.retrieval_min_score_with_words) or any(t["id"] == hit.doc_id for t in similar):
             continue
         similar.append(
             SimilarTicket(id=hit.doc_id, title=hit.title, similarity=hit.similarity, **resolution_fields(hit)).model_dump()
