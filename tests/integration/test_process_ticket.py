@@ -169,3 +169,17 @@ async def test_tenants_whose_ids_concatenate_alike_get_their_own_runs(api_client
     assert "Xavier First" in first.json()["result"]["answer_draft"]["greeting"]
     assert "Anna Second" in second.json()["result"]["answer_draft"]["greeting"]
     assert second.json()["result"]["triage"]["category"] == "Billing"
+
+
+async def test_a_polish_ticket_gets_a_polish_draft_citing_the_right_article(api_client: httpx.AsyncClient) -> None:
+    """Polish scores ~0.15-0.3 cosine against the knowledge base; the word match lets the right article
+    through (it used to get no citation at all), and an off-topic ticket still gets none."""
+    message = "Dzień dobry, zostałem obciążony dwa razy za subskrypcję w tym miesiącu. Mój PESEL 44051401359."
+    response = await api_client.post("/api/v1/tickets/process", json=_ticket(f"PL-{uuid.uuid4().hex[:8]}", message))
+    result = response.json()["result"]
+    assert [c["doc_id"] for c in result["citations"]][:1] == ["KB-1001"]
+    assert "[KB-1001]" in result["answer_draft"]["body"] and "Dziękujemy" in result["answer_draft"]["body"]
+    off_topic = await api_client.post(
+        "/api/v1/tickets/process", json=_ticket(f"PL-{uuid.uuid4().hex[:8]}", "Jaka będzie jutro pogoda w Krakowie? Szukam też przepisu na pierogi.")
+    )
+    assert off_topic.json()["result"]["citations"] == []
