@@ -230,4 +230,3 @@ async def test_summaries_say_what_the_run_decided_without_personal_data(installe
     assert state["routing"]["decision"] in summary
     assert "PL61" not in summary and "jan@" not in summary
     assert describe_progress("classify", {"request": {"ticket_id": "T-9"}}) == "classify · T-9"
-
