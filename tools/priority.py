@@ -25,30 +25,45 @@ _IMPACT_CUES: dict[str, re.Pattern[str]] = {
     "critical": re.compile(
         r"\b(all users|all (our |of our )?customers|everyone|entire (company|office|site)|whole (company|office)|production (is )?down|"
         r"(production|main) (server|site|system|database) (is )?(completely )?down|"
-        r"outage|data loss|ransomware|breach|całkowita awaria|wszyscy użytkownicy|produkcja nie działa)\b",
+        r"outage|data loss|ransomware|breach|"
+        # Polish, with the case forms a sentence puts them in
+        r"całkowita awaria|awaria (całego|całej|wszystkich)|wszyscy (użytkownicy|klienci|pracownicy)|"
+        r"wszystkich (użytkowników|klientów|pracowników)|żaden (klient|użytkownik)|cał(a|ej|ą) firm(a|y|ie|ę)|"
+        r"całe(go)? biur(o|a)|produkcja (nie działa|leży|stoi)|"
+        r"(serwer|system|baza danych|strona|sklep|aplikacja)\w* produkcyjn\w* (nie działa|leży|padł\w*|stoi|nie odpowiada)|"
+        r"produkcyjn\w* (serwer|system|baza danych|środowisko)\w* (nie działa|leży|padł\w*|stoi|nie odpowiada)|"
+        r"utrat\w* danych|wyciek danych)\b",
         re.IGNORECASE,
     ),
     "high": re.compile(
         r"\b(production|prod|srv-prod\S*|many users|whole team|department|customers (can'?t|cannot)|"
-        r"service unavailable|503|down|not responding|cały zespół|dział|klienci nie mogą|serwer)\b",
+        r"service unavailable|503|down|not responding|cały zespół|dział|klienci nie mogą|serwer|"
+        r"produkcyjn\w*|wielu (użytkowników|klientów|pracowników)|usługa (jest )?niedostępna|nie odpowiada|"
+        r"leży|padł\w*)\b",
         re.IGNORECASE,
     ),
     "low": re.compile(
         r"\b(question|how do i|how to|feature request|suggestion|feedback|when convenient|no rush|"
-        r"pytanie|sugestia|jak mogę)\b",
+        r"pytanie|sugestia|jak mogę|propozycja|w wolnej chwili|bez pośpiechu|nie ma pośpiechu)\b",
         re.IGNORECASE,
     ),
 }
 _URGENCY_CUES: dict[str, re.Pattern[str]] = {
     "critical": re.compile(
-        r"\b(immediately|right now|emergency|critical|asap|natychmiast|krytyczn\w*|awaria)\b|!!!", re.IGNORECASE
+        r"\b(immediately|right now|emergency|critical|asap|natychmiast\w*|od razu|krytyczn\w*|awaria|"
+        r"stoimy|nikt nie może pracować)\b|!!!",
+        re.IGNORECASE,
     ),
     "high": re.compile(
         r"\b(urgent\w*|today|deadline|blocked|cannot work|can'?t work|month-end|as soon as possible|"
-        r"pilne|pilnie|dzisiaj|termin|nie mogę pracować|zablokowan\w*)\b",
+        r"pilne|pilnie|dzisiaj|dziś|termin|nie mogę pracować|nie możemy pracować|zablokowan\w*|"
+        r"jak najszybciej|blokuje|koniec miesiąca)\b",
         re.IGNORECASE,
     ),
-    "low": re.compile(r"\b(whenever|no rush|not urgent|low priority|nie jest pilne|w wolnej chwili)\b", re.IGNORECASE),
+    "low": re.compile(
+        r"\b(whenever|no rush|not urgent|low priority|nie jest pilne|niepilne|w wolnej chwili|bez pośpiechu|nie ma pośpiechu)\b",
+        re.IGNORECASE,
+    ),
 }
 _SECURITY = re.compile(
     r"\b(phishing|hacked|breach|malware|ransomware|virus|compromised|suspicious (login|activity|email)|"

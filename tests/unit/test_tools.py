@@ -140,3 +140,20 @@ def test_workflow_ids_never_collide_across_tenants() -> None:
     assert len({triage_workflow_id(t, k) for t, k in pairs}) == len(pairs)
     assert triage_workflow_id("acme", "TKT-1").startswith(tenant_workflow_prefix("triage", "acme"))
     assert not triage_workflow_id("acme-x", "1").startswith(tenant_workflow_prefix("triage", "acme"))
+
+
+@pytest.mark.parametrize(
+    "polish, english",
+    [
+        ("Serwer produkcyjny nie działa. Wszyscy klienci nie mogą się zalogować, system produkcyjny leży.",
+         "Production server is down, all customers cannot log in."),
+        ("Baza danych produkcyjna padła, stoimy, nikt nie może pracować!", "Production database crashed, everyone is blocked, emergency!"),
+        ("Pilne: nie mogę pracować, konto zablokowane.", "Urgent: I cannot work, my account is blocked."),
+        ("Drukarka w biurze nie działa, proszę o pomoc w wolnej chwili.", "Printer on floor 2 does not work, no rush."),
+        ("Pytanie: jak mogę zmienić hasło?", "Question: how do I change my password?"),
+    ],
+)
+def test_a_polish_ticket_gets_the_priority_of_its_english_twin(polish: str, english: str) -> None:
+    matrix = PriorityMatrix()
+    pl, en = matrix.assess(polish, 8), matrix.assess(english, 8)
+    assert (pl.level, pl.impact, pl.urgency) == (en.level, en.impact, en.urgency)
