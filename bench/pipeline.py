@@ -179,7 +179,30 @@ def use_fake_model(latency_ms: float) -> FakeOpenAI:
     return fake
 
 
-async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = None, fake_llm_latency_ms: float | None = None) -> None:
+async def print_timeline(client: Client, workflow_id: str) -> None:
+    """Where one run's time went, from its history: each event, ms since the run started."""
+    from temporalio.api.enums.v1 import EventType
+
+    handle = client.get_workflow_handle(workflow_id)
+    events = [event async for event in handle.fetch_history_events()]
+    start = events[0].event_time.ToDatetime()
+    scheduled: dict[int, str] = {}
+    print(f"\nTimeline of {workflow_id} (ms since start; a gap before *Started is dispatch, before *Completed is work)")
+    for event in events:
+        name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+        detail = ""
+        if event.HasField("activity_task_scheduled_event_attributes"):
+            detail = scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+        for field in ("activity_task_started_event_attributes", "activity_task_completed_event_attributes"):
+            if event.HasField(field):
+                detail = scheduled.get(getattr(event, field).scheduled_event_id, "")
+        at = (event.event_time.ToDatetime() - start).total_seconds() * 1000
+        print(f"  {at:8.1f}  {name} {detail}")
+
+
+async def main(
+    runs: int, concurrency: int, rounds: int, profile: Path | None = None, fake_llm_latency_ms: float | None = None, timeline: bool = False
+) -> None:
     root = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     fake = use_fake_model(fake_llm_latency_ms) if fake_llm_latency_ms else None
     print("in-process graph...", file=sys.stderr)
@@ -208,12 +231,13 @@ async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = 
                 workflow_runner=UnsandboxedWorkflowRunner(),  # defined in __main__, which the sandbox cannot re-import
             ):
 
+                triaged: list[str] = []
+
                 async def triage(i: int) -> float:
                     request = ticket(i, settings.default_tenant)
+                    triaged.append(triage_workflow_id(request.tenant_id, request.ticket_id))
                     start = time.perf_counter()
-                    await client.execute_workflow(
-                        TriageWorkflow.run, request, id=triage_workflow_id(request.tenant_id, request.ticket_id), task_queue=settings.task_queue
-                    )
+                    await client.execute_workflow(TriageWorkflow.run, request, id=triaged[-1], task_queue=settings.task_queue)
                     return (time.perf_counter() - start) * 1000
 
                 async def floor(_: int) -> float:
@@ -231,6 +255,8 @@ async def main(runs: int, concurrency: int, rounds: int, profile: Path | None = 
                 for i in range(runs):
                     on_temporal.append(await triage(i))
                     one_activity.append(await floor(i))
+                if timeline:
+                    await print_timeline(client, triaged[-1])
 
             pids = {"worker": worker.process.pid, "api": api.pid, "temporal": temporal.pid, "chroma": chroma.pid, "bench client": os.getpid()}
             async with httpx.AsyncClient(
@@ -317,5 +343,6 @@ if __name__ == "__main__":
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds after a warm-up round (default 3)")
     parser.add_argument("--profile", type=Path, help="write the worker's collapsed stacks during the rounds here (needs py-spy)")
     parser.add_argument("--fake-llm-latency-ms", type=float, help="both paths call a fake OpenAI-compatible model answering after this many ms")
+    parser.add_argument("--timeline", action="store_true", help="print the last sequential triage run's history: where its time went")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile, args.fake_llm_latency_ms))
+    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile, args.fake_llm_latency_ms, args.timeline))
