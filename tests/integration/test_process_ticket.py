@@ -183,3 +183,28 @@ async def test_a_polish_ticket_gets_a_polish_draft_citing_the_right_article(api_
         "/api/v1/tickets/process", json=_ticket(f"PL-{uuid.uuid4().hex[:8]}", "Jaka będzie jutro pogoda w Krakowie? Szukam też przepisu na pierogi.")
     )
     assert off_topic.json()["result"]["citations"] == []
+
+
+async def test_a_finished_triage_replays_deterministically(
+    api_client: httpx.AsyncClient, temporal_client: Client, integration_settings
+) -> None:
+    """TriageWorkflow runs outside the sandbox (its graph nodes are the worker's own functions, which
+    the sandbox never wrapped): replaying a real history through a fresh worker plugin is the guard
+    that the workflow-side steps (prioritize, policy_check, route, result assembly) stay deterministic."""
+    from temporalio.worker import Replayer
+
+    from worker import make_plugin
+    from workflows import TriageWorkflow
+    from workflows.client import data_converter
+
+    ticket_id = f"TKT-{uuid.uuid4().hex[:8]}"
+    response = await api_client.post(
+        "/api/v1/tickets/process",
+        json=_ticket(ticket_id, "Urgent: production database srv-prod-db-03 is down, ORA-12541, all customers affected!"),
+    )
+    assert response.status_code == 200, response.text
+    handle = temporal_client.get_workflow_handle(triage_workflow_id(integration_settings.default_tenant, ticket_id))
+    history = await handle.fetch_history()
+    replayer = Replayer(workflows=[TriageWorkflow], plugins=[make_plugin(integration_settings)], data_converter=data_converter(integration_settings))
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
