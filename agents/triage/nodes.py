@@ -10,6 +10,7 @@ static configuration (taxonomy, thresholds), with no I/O, clock or randomness.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from datetime import datetime, timezone
@@ -529,9 +530,14 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
     request = request_of(state)
     finished_at = datetime.now(timezone.utc)
     redacted = await run_blocking(_redacted_message, state, request)  # one redaction for the tickets collection and seed 000's row
-    status = await run_blocking(_index_ticket, state, request, await _ticket_vector(request.raw_message), redacted)
-    await run_blocking(toolkit.ledger.record, ledger_entry(state, finished_at))
-    await run_blocking(register_ticket, state, redacted)  # seed 000's numbered ticket row
+    vector = await _ticket_vector(request.raw_message)
+    # Three independent idempotent writes (Chroma over HTTP, two SQL rows) overlap instead of queueing:
+    # this step is on every run's critical path.
+    status, _, _ = await asyncio.gather(
+        run_blocking(_index_ticket, state, request, vector, redacted),
+        run_blocking(toolkit.ledger.record, ledger_entry(state, finished_at)),
+        run_blocking(register_ticket, state, redacted),  # seed 000's numbered ticket row
+    )
     update = {"ticket_status": status, "finished_at": finished_at.isoformat()}
     await _start_graph_indexing({**state, **update})  # type: ignore[arg-type]
     return update
