@@ -106,6 +106,19 @@ def split_with_overlap(text: str, size: int = MAX_CHUNK_CHARS, overlap: int = CH
     return [piece for piece in pieces if piece]
 
 
+POLISH_SECTIONS = frozenset({"Kroki dla klienta", "Podsumowanie", "Opis"})
+"""Section headings of an article's Polish parts (the knowledge base writes customer steps in both languages)."""
+
+
+def chunk_title(document: SourceDocument, section: str) -> str:
+    """The title a chunk is embedded and indexed with: a Polish section gets the article's
+    ``title_pl`` (front matter) when it has one, so a Polish query meets Polish words throughout
+    rather than an English title over Polish steps."""
+    if section in POLISH_SECTIONS and document.metadata.get("title_pl"):
+        return str(document.metadata["title_pl"])
+    return document.title
+
+
 def chunk_document(document: SourceDocument, tenant_id: str) -> list[Chunk]:
     """Split at ``##`` headings; the lead paragraph (before the first heading) is chunk 0.
 
@@ -136,7 +149,7 @@ def chunk_document(document: SourceDocument, tenant_id: str) -> list[Chunk]:
             doc_id=document.doc_id,
             index=index,
             section=section,
-            text=f"{document.title}\n{section}\n{text}",
+            text=f"{chunk_title(document, section)}\n{section}\n{text}",
             metadata={**base_meta, "chunk_id": f"{document.doc_id}-c-{index}", "section": section, "chunk_index": index},
         )
         for index, (section, text) in enumerate(pieces)
