@@ -200,13 +200,52 @@ async def print_timeline(client: Client, workflow_id: str) -> None:
         print(f"  {at:8.1f}  {name} {detail}")
 
 
+async def phase_breakdown(client: Client, workflow_ids: list[str], latencies: list[float], per_node: dict[str, float]) -> None:
+    """Median split of the Temporal runs: node work on the critical path (activity started -> completed),
+    Temporal's wiring between them (dispatch + workflow tasks), and the client's start/result RPCs."""
+    work: dict[str, list[float]] = {}
+    wiring, rpc = [], []
+    for workflow_id, latency in zip(workflow_ids, latencies):
+        events = [event async for event in client.get_workflow_handle(workflow_id).fetch_history_events()]
+        names = {e.event_id: e.activity_task_scheduled_event_attributes.activity_type.name
+                 for e in events if e.HasField("activity_task_scheduled_event_attributes")}
+        started: dict[int, float] = {}
+        span = (events[-1].event_time.ToDatetime() - events[0].event_time.ToDatetime()).total_seconds() * 1000
+        critical = 0.0
+        for event in events:
+            at = event.event_time.ToDatetime().timestamp() * 1000
+            if event.HasField("activity_task_started_event_attributes"):
+                started[event.activity_task_started_event_attributes.scheduled_event_id] = at
+            if event.HasField("activity_task_completed_event_attributes"):
+                scheduled = event.activity_task_completed_event_attributes.scheduled_event_id
+                node = names[scheduled].split(".", 1)[-1]
+                took = at - started[scheduled]
+                work.setdefault(node, []).append(took)
+                if node in ("classify", "draft", "record_ticket"):
+                    critical += took
+        wiring.append(span - critical)
+        rpc.append(latency - span)
+    print("\nWhere a Temporal run's time goes (medians over the sequential runs, ms):")
+    print(f"{'node (activity work)':<24}{'on Temporal':>12}{'in-process':>12}")
+    for node, samples in sorted(work.items()):
+        print(f"{node:<24}{statistics.median(samples):>12.1f}{per_node.get(node, float('nan')):>12.1f}")
+    print(f"{'wiring (dispatch + workflow tasks on the critical path)':<56}{statistics.median(wiring):>8.1f}")
+    print(f"{'client start + result RPCs':<56}{statistics.median(rpc):>8.1f}")
+
+
 async def main(
     runs: int, concurrency: int, rounds: int, profile: Path | None = None, fake_llm_latency_ms: float | None = None, timeline: bool = False
 ) -> None:
     root = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     fake = use_fake_model(fake_llm_latency_ms) if fake_llm_latency_ms else None
     print("in-process graph...", file=sys.stderr)
-    local, per_node = await in_process(Settings(state_dir=root / "inprocess", task_queue="bench-inprocess"), runs)
+    # The same stores as the production shape (a Chroma server over HTTP, SQLite files), so the two
+    # paths differ only by Temporal: an embedded Chroma writes ~30-60 ms faster than the server.
+    with start_chroma_server(root / "chroma-inprocess") as (chroma_host, chroma_port, _):
+        local, per_node = await in_process(
+            Settings(state_dir=root / "inprocess", task_queue="bench-inprocess", chroma_mode="http", chroma_host=chroma_host, chroma_port=chroma_port),
+            runs,
+        )
 
     temporal, address = start_temporal(root)
     with start_chroma_server(root / "chroma") as (chroma_host, chroma_port, chroma):
@@ -257,6 +296,7 @@ async def main(
                     one_activity.append(await floor(i))
                 if timeline:
                     await print_timeline(client, triaged[-1])
+                    await phase_breakdown(client, triaged[-runs:], on_temporal, per_node)
 
             pids = {"worker": worker.process.pid, "api": api.pid, "temporal": temporal.pid, "chroma": chroma.pid, "bench client": os.getpid()}
             async with httpx.AsyncClient(

@@ -27,7 +27,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from temporalio.contrib.workflow_streams import WorkflowStream
-    from temporalio.langgraph import graph
 
     from core.chat import (
         CHAT_GRAPH,
@@ -58,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         TurnRecord,
     )
     from core.contracts import Citation, TokenUsage, TriageRequest
+    from workflows.compiled_graphs import compiled
     from workflows.ids import escape_id_part, triage_workflow_id
 
 TRIAGE_WORKFLOW = "TriageWorkflow"
@@ -178,7 +178,7 @@ class ConversationWorkflow:
             self._last_turn_offset = self._offset()
             owner = self._start.owner
             user = ChatMessage(turn_id=turn.turn_id, role="user", content=turn.message, created_at=workflow.now())
-            app = graph(CHAT_GRAPH).compile()
+            app = compiled(CHAT_GRAPH)
             state = await app.ainvoke(
                 {
                     "owner": owner.model_dump(),

@@ -11,11 +11,10 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from temporalio.langgraph import graph
-
     from core.contracts import TriageRequest, TriageResult
     from core.graphs import TRIAGE_GRAPH
     from core.triage_state import assemble_result
+    from workflows.compiled_graphs import compiled
 
 
 @workflow.defn(sandboxed=False)
@@ -32,7 +31,7 @@ class TriageWorkflow:
     @workflow.run
     async def run(self, request: TriageRequest) -> TriageResult:
         info = workflow.info()
-        app = graph(TRIAGE_GRAPH).compile()
+        app = compiled(TRIAGE_GRAPH)
         state = await app.ainvoke(
             {
                 "request": request.model_dump(),

@@ -529,18 +529,36 @@ async def record_ticket(state: TriageState) -> dict[str, Any]:
     toolkit = get_toolkit()
     request = request_of(state)
     finished_at = datetime.now(timezone.utc)
-    redacted = await run_blocking(_redacted_message, state, request)  # one redaction for the tickets collection and seed 000's row
+    redacted, kept_status = await asyncio.gather(
+        run_blocking(_redacted_message, state, request),  # one redaction for the tickets collection and seed 000's row
+        run_blocking(_status_kept, request),
+    )
     vector = await _ticket_vector(request.raw_message)
-    # Three independent idempotent writes (Chroma over HTTP, two SQL rows) overlap instead of queueing:
-    # this step is on every run's critical path.
-    status, _, _ = await asyncio.gather(
-        run_blocking(_index_ticket, state, request, vector, redacted),
+    status = kept_status or ("resolved" if state["routing"]["decision"] == "auto_resolve" else "open")
+    update = {"ticket_status": status, "finished_at": finished_at.isoformat()}
+    # Independent idempotent steps (Chroma over HTTP, two SQL rows, the graph-indexing start RPC) overlap
+    # instead of queueing: this step is on every run's critical path.
+    await asyncio.gather(
+        run_blocking(_index_ticket, state, request, vector, redacted) if kept_status is None else _nothing(),
         run_blocking(toolkit.ledger.record, ledger_entry(state, finished_at)),
         run_blocking(register_ticket, state, redacted),  # seed 000's numbered ticket row
+        _start_graph_indexing({**state, **update}),  # type: ignore[arg-type]
     )
-    update = {"ticket_status": status, "finished_at": finished_at.isoformat()}
-    await _start_graph_indexing({**state, **update})  # type: ignore[arg-type]
     return update
+
+
+async def _nothing() -> None:
+    return None
+
+
+def _status_kept(request: TriageRequest) -> str | None:
+    """The stored ticket's state when an agent already moved it on (in progress, resolved): re-triaging
+    must not reopen it or drop its resolution, so the run leaves that entry as it is."""
+    tickets = get_toolkit().retrieval.collection("tickets")
+    stored = tickets.document_chunks(request.ticket_id, request.tenant_id)
+    if stored and stored[0].metadata.get("status") in ("in_progress", "resolved"):
+        return str(stored[0].metadata["status"])
+    return None
 
 
 async def _start_graph_indexing(state: TriageState) -> None:
@@ -598,14 +616,11 @@ def _redacted_resolution(state: TriageState, request: TriageRequest, draft: str)
     ).text
 
 
-def _index_ticket(state: TriageState, request: TriageRequest, vector: Any, redacted: str) -> str:
+def _index_ticket(state: TriageState, request: TriageRequest, vector: Any, redacted: str) -> None:
     toolkit = get_toolkit()
     classification = state["classification"]
     resolved = state["routing"]["decision"] == "auto_resolve"
     tickets = toolkit.retrieval.collection("tickets")
-    stored = tickets.document_chunks(request.ticket_id, request.tenant_id)
-    if stored and stored[0].metadata.get("status") in ("in_progress", "resolved"):
-        return str(stored[0].metadata["status"])
     record = TicketRecord(
         ticket_id=request.ticket_id,
         tenant_id=request.tenant_id,
@@ -621,7 +636,6 @@ def _index_ticket(state: TriageState, request: TriageRequest, vector: Any, redac
     # A symmetric model's ticket vector is also its stored vector; an asymmetric one (e5) embeds the passage side.
     stored_vector = None if getattr(toolkit.embedder, "asymmetric", False) else vector
     index_ticket(tickets, toolkit.redactor, record, vector=stored_vector, text_redacted=True, resolution_redacted=True)
-    return record.status
 
 
 def ledger_entry(state: TriageState, finished_at: datetime) -> TriageRun:
