@@ -10,7 +10,7 @@ LLM_STAMP := $(VENV)/.installed-llm-local
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -e '.[dev]'
+	$(PIP) install -q --no-compile -e '.[dev]'
 	touch $(STAMP)
 
 # The tests' model server (.[llm-local]): llama-cpp-python compiles llama.cpp once (several minutes on
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # the tests and the openai provider use text chat only. `make run` does not need it.
 # A machine that cannot build it still runs every other test (the model-server tests skip, saying why).
 $(LLM_STAMP): $(STAMP)
-	@if CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(PIP) install -q -e '.[llm-local]'; then touch $(LLM_STAMP); \
+	@if CMAKE_ARGS="$${CMAKE_ARGS:--DLLAVA_BUILD=OFF}" $(PIP) install -q --no-compile -e '.[llm-local]'; then touch $(LLM_STAMP); \
 	else echo "WARNING: could not build llama-cpp-python (.[llm-local]): the real-model-server tests will be skipped"; fi
 
 install: $(STAMP)
