@@ -114,6 +114,40 @@ def test_folding_is_for_matching_only() -> None:
     assert fold_diacritics("Zażółć GĘŚLĄ jaźń, łódź") == "zazolc gesla jazn, lodz"
 
 
+def _topic_rows(rng: np.random.RandomState, per_label: dict[str, int] | None = None) -> tuple[list[str], list[str]]:
+    topics = {"vpn": "vpn tunnel login", "refund": "refund money invoice", "printer": "printer paper toner", "mail": "mailbox outlook quota"}
+    texts, labels = [], []
+    for label, words in topics.items():
+        for i in range((per_label or {}).get(label, 30)):
+            noise = " ".join(rng.choice(["please", "urgent", "since", "monday", "again", "help", "office", "team"], 3))
+            texts.append(f"{rng.choice(words.split())} {noise} {rng.choice(list(topics.values())).split()[0]}")
+            labels.append(label)
+    return texts, labels
+
+
+def test_temperature_and_prior_correction_are_fitted_on_held_out_rows() -> None:
+    """The shipped pooling: p ~ (p_ngrams * p_vector)^t / prior^alpha, (t, alpha) by held-out log-loss."""
+    rng = np.random.RandomState(2)
+    texts, labels = _topic_rows(rng, {"vpn": 90, "refund": 30, "printer": 20, "mail": 20})
+    vectors = rng.rand(len(texts), 8).astype(np.float32)
+    head = HybridHead(HeadConfig()).fit(texts, vectors, labels)
+    assert 0.0 < head.prior_weight <= 1.0 and head.temperature != 1.0  # the product counted vpn's prior twice
+    query, vector = ["printer toner again"], vectors[:1]
+    pooled = sum(log_proba for _, log_proba, _ in head._log_probas(query, vector))
+    frequency = np.array([labels.count(label) for label in head.classes]) / len(labels)
+    logits = head.temperature * pooled - head.prior_weight * np.log(frequency)
+    expected = np.exp(logits - logits.max())
+    assert np.allclose(head.predict_proba(query, vector), expected / expected.sum(), atol=1e-9)
+    uncorrected = HybridHead(HeadConfig(prior_correction=False)).fit(texts, vectors, labels)
+    assert uncorrected.prior_weight == 0.0
+    held_out_texts, held_out_labels = _topic_rows(np.random.RandomState(3))  # balanced: the prior should not win
+    held_out_vectors = np.random.RandomState(4).rand(len(held_out_texts), 8).astype(np.float32)
+    def vpn_share(model: HybridHead) -> float:
+        return float(np.mean(np.array(model.predict(held_out_texts, held_out_vectors)) == "vpn"))
+    assert vpn_share(head) <= vpn_share(uncorrected)
+    assert np.mean(np.array(head.predict(held_out_texts, held_out_vectors)) == np.array(held_out_labels)) > 0.8
+
+
 def test_temperature_is_fitted_on_held_out_rows_and_keeps_the_ranking() -> None:
     rng = np.random.RandomState(1)
     topics = {"vpn": "vpn tunnel login", "refund": "refund money invoice", "printer": "printer paper toner", "mail": "mailbox outlook quota"}
@@ -124,7 +158,7 @@ def test_temperature_is_fitted_on_held_out_rows_and_keeps_the_ranking() -> None:
             texts.append(f"{rng.choice(words.split())} {noise} {rng.choice(list(topics.values())).split()[0]}")
             labels.append(label)
     vectors = rng.rand(len(texts), 8).astype(np.float32)
-    calibrated = HybridHead(HeadConfig()).fit(texts, vectors, labels)
+    calibrated = HybridHead(HeadConfig(prior_correction=False)).fit(texts, vectors, labels)
     plain = HybridHead(HeadConfig(calibrate=False)).fit(texts, vectors, labels)
     assert plain.temperature == 1.0 and calibrated.temperature != 1.0
     ours, reference = calibrated.predict_proba(texts[:20], vectors[:20]), plain.predict_proba(texts[:20], vectors[:20])

@@ -2,8 +2,11 @@
 
 Classification methods (``--method``), all trained on the dataset's training rows:
 
-- ``hybrid`` (shipped): one logistic regression on word/char/stem TF-IDF and one on the sentence
-  vector, probabilities pooled (weighted geometric mean);
+- ``hybrid`` (shipped): one logistic regression on word/char TF-IDF and one on the sentence
+  vector, probabilities pooled (weighted geometric mean, weights and a label-prior correction
+  fitted on held-out training rows);
+- ``hybrid-temperature``: the same heads pooled with equal weights and one fitted temperature (the
+  previous pooling);
 - ``hybrid-stems``: the same plus word 1-2-grams of light-stemmed (Polish endings cut) words;
 - ``concat``: the previous head, one regression over [TF-IDF word+char, 3 x vector], C = 100;
 - ``tfidf``: the n-gram regression alone; ``embedding-lr``: the vector regression alone;
@@ -33,7 +36,7 @@ from tools.embeddings import Embedder, embed_queries
 from tools.evaluation.datasets import ClassificationSplit, RetrievalDataset, load_classification, load_retrieval
 from tools.evaluation.metrics import ConfidenceSplit, RankingScores, accuracy, confidence_split, macro_f1, ranking_scores
 
-METHODS = ("hybrid", "hybrid-stems", "concat", "tfidf", "embedding-lr", "knn")
+METHODS = ("hybrid", "hybrid-temperature", "hybrid-stems", "concat", "tfidf", "embedding-lr", "knn")
 EMBED_BATCH = 256
 
 
@@ -105,6 +108,8 @@ def head_config(method: str) -> HeadConfig:
     """The head a ``--method`` name means (``knn`` has none)."""
     if method == "hybrid":
         return HeadConfig()
+    if method == "hybrid-temperature":
+        return HeadConfig(prior_correction=False)
     if method == "hybrid-stems":
         return HeadConfig(stems=True)
     if method == "concat":
