@@ -152,6 +152,11 @@ class Settings(BaseSettings):
     graph_index_max_interval_s: float = Field(
         60.0, gt=0, le=3600, description="Longest wait between attempts of an indexing workflow while the graph store is down."
     )
+    graph_index_start_delay_s: float = Field(
+        1.0, ge=0, le=300,
+        description="The indexing workflow starts this long after its triage is recorded, so it never competes for the worker "
+        "with the run whose answer the caller is waiting for (0: at once).",
+    )
 
     # Chat (ConversationWorkflow)
     chat_idle_timeout_s: float = Field(1800.0, gt=0, description="A conversation without a turn this long is closed (a durable timer).")

@@ -1,6 +1,6 @@
 """``EntityIndexingWorkflow``: put one triaged ticket into the entity graph, in the background.
 
-``TriageWorkflow`` starts it as an abandoned child once the graph has run (seed 000: "entity
+The triage's record_ticket activity starts it, a second after the run is recorded (seed 000: "entity
 extraction for GraphRAG is queued as a background job and does not block the caller"), so the
 caller's answer never waits for the graph store. If the store is down, the activity is retried
 with backoff and no attempt limit: the Temporal UI shows the workflow running with its last
@@ -22,9 +22,13 @@ with workflow.unsafe.imports_passed_through():
 from core.graphs import ENTITY_INDEXING_WORKFLOW, INDEX_TICKET_ACTIVITY, indexing_workflow_id  # noqa: E402,F401
 
 
-@workflow.defn(name=ENTITY_INDEXING_WORKFLOW)
+@workflow.defn(name=ENTITY_INDEXING_WORKFLOW, sandboxed=False)
 class EntityIndexingWorkflow:
-    """Merge the ticket, its customer, team, entities and resolving article into the graph store."""
+    """Merge the ticket, its customer, team, entities and resolving article into the graph store.
+
+    Not sandboxed: one activity call and no other logic, so the sandbox guarded nothing, and a new
+    sandboxed run re-imports the workflow's modules on every ticket (the worker's CPU per ticket, issue 8).
+    """
 
     @workflow.run
     async def run(self, record: TicketGraphRecord) -> GraphIndexOutcome:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from temporalio import activity
@@ -566,13 +566,16 @@ async def _start_graph_indexing(state: TriageState) -> None:
 
     Started from this activity with the worker's own client rather than as a child of the triage
     workflow: a child start costs the triage a workflow-task round trip (~100 ms measured), and the
-    indexing must never delay the result. A retried attempt or a reset run finds the workflow
+    indexing must never delay the result. Its first task waits ``graph_index_start_delay_s`` (1 s):
+    started at once, its workflow task and graph writes ran on this worker beside the rest of this
+    very run (the record writes, the final workflow task) and slowed them ~2-3x (bench/pipeline.py --timeline). A retried attempt or a reset run finds the workflow
     running (ignored) or finished (indexed again: the graph writes are idempotent).
     """
     record = ticket_graph_record(dict(state))
     if record is None or not activity.in_activity():
         return
     workflow_id = indexing_workflow_id(state.get("run", {}).get("workflow_id") or triage_workflow_id_of(state))
+    delay = get_toolkit().settings.graph_index_start_delay_s
     try:
         await activity.client().start_workflow(
             ENTITY_INDEXING_WORKFLOW,
@@ -580,6 +583,7 @@ async def _start_graph_indexing(state: TriageState) -> None:
             id=workflow_id,
             task_queue=activity.info().task_queue,
             static_summary=f"Graph {record.ticket_id}",
+            start_delay=timedelta(seconds=delay) if delay > 0 else None,
         )
     except WorkflowAlreadyStartedError:
         pass
