@@ -8,9 +8,9 @@ and docs/classification.md). The taxonomy's subcategory descriptions are extra t
 a subcategory with few tickets still has a voice.
 
 Confidence is the head's probability of the chosen category (the sum over its subcategories), a
-number in [0, 1] that routing thresholds; the head fits its own temperature on held-out rows at
-start-up so that the number stays a probability, and docs/classification.md reports how often
-predictions above 0.7 are right.
+number in [0, 1] that routing thresholds; the head fits its own temperature (and how much of the
+label prior its two pooled heads count twice) on held-out rows at start-up so that the number
+stays a probability, and docs/classification.md reports how often predictions above 0.7 are right.
 """
 
 from __future__ import annotations
