@@ -244,18 +244,22 @@ async def phase_breakdown(client: Client, workflow_ids: list[str], latencies: li
 
 
 async def main(
-    runs: int, concurrency: int, rounds: int, profile: Path | None = None, fake_llm_latency_ms: float | None = None, timeline: bool = False
+    runs: int, concurrency: int, rounds: int, profile: Path | None = None, fake_llm_latency_ms: float | None = None, timeline: bool = False,
+    embedded_chroma: bool = False,
 ) -> None:
     root = Path(tempfile.mkdtemp(prefix="triage-bench-"))
     fake = use_fake_model(fake_llm_latency_ms) if fake_llm_latency_ms else None
     print("in-process graph...", file=sys.stderr)
     # The same stores as the production shape (a Chroma server over HTTP, SQLite files), so the two
     # paths differ only by Temporal: an embedded Chroma writes ~30-60 ms faster than the server.
-    with start_chroma_server(root / "chroma-inprocess") as (chroma_host, chroma_port, _):
-        local, per_node = await in_process(
-            Settings(state_dir=root / "inprocess", task_queue="bench-inprocess", chroma_mode="http", chroma_host=chroma_host, chroma_port=chroma_port),
-            runs,
-        )
+    if embedded_chroma:  # the comparison before: an embedded Chroma in this process (faster writes)
+        local, per_node = await in_process(Settings(state_dir=root / "inprocess", task_queue="bench-inprocess"), runs)
+    else:
+        with start_chroma_server(root / "chroma-inprocess") as (chroma_host, chroma_port, _):
+            local, per_node = await in_process(
+                Settings(state_dir=root / "inprocess", task_queue="bench-inprocess", chroma_mode="http", chroma_host=chroma_host, chroma_port=chroma_port),
+                runs,
+            )
 
     temporal, address = start_temporal(root)
     with start_chroma_server(root / "chroma") as (chroma_host, chroma_port, chroma):
@@ -395,5 +399,7 @@ if __name__ == "__main__":
     parser.add_argument("--profile", type=Path, help="write the worker's collapsed stacks during the rounds here (needs py-spy)")
     parser.add_argument("--fake-llm-latency-ms", type=float, help="both paths call a fake OpenAI-compatible model answering after this many ms")
     parser.add_argument("--timeline", action="store_true", help="print the last sequential triage run's history: where its time went")
+    parser.add_argument("--in-process-embedded-chroma", action="store_true",
+                        help="run the in-process graph on an embedded Chroma instead of a Chroma server like the worker's")
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile, args.fake_llm_latency_ms, args.timeline))
+    asyncio.run(main(args.runs, args.concurrency, args.rounds, args.profile, args.fake_llm_latency_ms, args.timeline, args.in_process_embedded_chroma))
