@@ -13,8 +13,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
+from core.api_keys import _TENANT_PATTERN
 from core.api_keys_cli import add_keys_command
 from tools.evaluation.cli import add_eval_command, add_reembed_command
 from core.settings import get_settings
@@ -25,6 +26,36 @@ from tools.retrieval.loaders import SUFFIXES
 if TYPE_CHECKING:
     from tools.graph import LinkSummary
     from tools.retrieval.documents import SourceDocument
+
+
+def _tenant(value: str) -> str:
+    """A tenant id in the form API keys and ``X-Tenant-ID`` use: chunks stored under any other id
+    could never be read through the API."""
+    if not _TENANT_PATTERN.fullmatch(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a tenant id: 1-64 letters, digits, '_' or '-'")
+    return value
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], int | float]:
+    """An argparse type that keeps a number in the range the API accepts (a negative ``--limit``
+    sliced the ranking from its end, a ``--threshold`` above 1 silently found nothing)."""
+
+    def parse(value: str) -> int | float:
+        try:
+            number = kind(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{value!r} is not a{'n integer' if kind is int else ' number'}") from None
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {low:g}..{high:g}")
+        return number
+
+    return parse
+
+
+def _query(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the query is empty")
+    return value
 
 
 def _catalog() -> RetrievalCatalog:
@@ -115,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ingest_cmd = commands.add_parser(
         "ingest",
-        help="load Markdown/HTML/text/JSONL into a collection",
+        help="load Markdown/HTML/text/JSONL/PDF/Word (.docx) into a collection",
         description="Chunk documents by headings (overlapping windows for long sections), embed them and upsert "
         "them idempotently: an unchanged document is skipped, a changed one replaces its chunks. "
         "Markdown may carry YAML front matter (doc_id, title, url, status, category...); HTML <meta name=...> "
@@ -125,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ingest_cmd.add_argument("path", help="a file or a directory (searched recursively)")
     ingest_cmd.add_argument("--collection", required=True, choices=COLLECTIONS)
-    ingest_cmd.add_argument("--tenant", help="tenant id stored on every chunk (default: TRIAGE_DEFAULT_TENANT)")
+    ingest_cmd.add_argument("--tenant", type=_tenant, help="tenant id stored on every chunk (default: TRIAGE_DEFAULT_TENANT)")
     ingest_cmd.add_argument("--no-redact", action="store_true", help="store ticket text as is")
     ingest_cmd.add_argument(
         "--no-graph", action="store_true", help="knowledge_base only: do not link the articles to their entities in the entity graph"
@@ -134,11 +165,13 @@ def build_parser() -> argparse.ArgumentParser:
     ingest_cmd.set_defaults(handler=ingest)
 
     search_cmd = commands.add_parser("search", help="query a collection (to check what ingest did)")
-    search_cmd.add_argument("query")
+    search_cmd.add_argument("query", type=_query)
     search_cmd.add_argument("--collection", default="knowledge_base", choices=COLLECTIONS)
-    search_cmd.add_argument("--tenant")
-    search_cmd.add_argument("--limit", type=int, default=5)
-    search_cmd.add_argument("--threshold", type=float, default=0.0)
+    search_cmd.add_argument("--tenant", type=_tenant, help="default: TRIAGE_DEFAULT_TENANT")
+    search_cmd.add_argument("--limit", type=_bounded(int, 1, 100), default=5, help="chunks to show, 1..100 (default 5)")
+    search_cmd.add_argument(
+        "--threshold", type=_bounded(float, 0.0, 1.0), default=0.0, help="minimum score of the chosen --mode, 0..1 (default 0)"
+    )
     search_cmd.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     search_cmd.set_defaults(handler=search)
 

@@ -51,3 +51,26 @@ def test_ingested_tickets_are_stored_redacted(cli_env: Path, capsys: pytest.Capt
     [chunk] = cli._catalog().collection("tickets").document_chunks("T-1", "acme")
     stored = chunk.text + chunk.metadata["resolution"]
     assert "PL61109010140000071219812874" not in stored and "anna@acme.pl" not in stored and "<IBAN_1>" in stored
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "vpn", "--limit", "0"], "argument --limit: 0 is out of range: 1..100"),
+        (["search", "vpn", "--limit", "-3"], "argument --limit: -3 is out of range: 1..100"),
+        (["search", "vpn", "--threshold", "5"], "argument --threshold: 5 is out of range: 0..1"),
+        (["search", "   "], "argument query: the query is empty"),
+        (["search", "vpn", "--tenant", "bad tenant!"], "argument --tenant: 'bad tenant!' is not a tenant id"),
+        (["ingest", "docs", "--collection", "tickets", "--tenant", "a/b"], "argument --tenant: 'a/b' is not a tenant id"),
+    ],
+)
+def test_bad_arguments_are_refused_with_what_is_wrong(
+    cli_env: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    """The API's ranges hold on the command line too: a negative --limit used to slice the ranking
+    from its end, and an ingest under a tenant id no API key can have stored unreachable chunks."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (cli_env / "state" / "chroma").exists()
