@@ -67,6 +67,10 @@ async def test_triage_builds_the_graph_and_returns_related_entities(
     first = await triage(temporal_client, integration_settings, tenant, "INC-1", FIRST)
     outcome = await indexed(temporal_client, tenant, "INC-1")
     assert outcome.entities >= 3 and outcome.new_mentions == outcome.entities
+    # The indexing waits its start delay, so it never shares the worker with the end of its own triage.
+    started = [e async for e in temporal_client.get_workflow_handle(indexing_workflow_id(triage_workflow_id(tenant, "INC-1"))).fetch_history_events()][0]
+    backoff = started.workflow_execution_started_event_attributes.first_workflow_task_backoff.ToTimedelta()
+    assert backoff.total_seconds() == integration_settings.graph_index_start_delay_s > 0
 
     stored = await neo4j_graph.ticket(tenant, "INC-1")
     assert stored is not None
