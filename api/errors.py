@@ -57,6 +57,10 @@ PERSONAL_FIELDS: frozenset[str] = frozenset(
         "message",
         "resolution",
         "resolved_by",
+        "user_description",
+        "body",
+        "comment",
+        "reason",
         "filters",
         "payloads",
     }
@@ -167,8 +171,11 @@ def _echo(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
-        cut = value if len(value) <= ECHO_LIMIT else value[:ECHO_LIMIT] + f"... ({len(value)} characters)"
-        return _json_safe(scrub(cut))
+        # Scrub before cutting (a window past the cut, so a value straddling it is still whole): a cut
+        # made first left a PESEL's first six digits (the birth date) or half an email unmasked.
+        if len(value) <= ECHO_LIMIT:
+            return _json_safe(scrub(value))
+        return _json_safe(scrub(value[: ECHO_LIMIT + 200])[:ECHO_LIMIT] + f"... ({len(value)} characters)")
     if isinstance(value, dict):
         return f"<object with {len(value)} field(s)>"
     if isinstance(value, (list, tuple)):
@@ -177,7 +184,9 @@ def _echo(value: Any) -> Any:
 
 
 def _touches_personal_field(loc: tuple[Any, ...] | list[Any]) -> bool:
-    return any(isinstance(part, str) and part in PERSONAL_FIELDS for part in loc)
+    # loc[0] is where the value came from ("body", "query", "path", "header"), never a field name:
+    # a case comment's field is itself called "body".
+    return any(isinstance(part, str) and part in PERSONAL_FIELDS for part in loc[1:])
 
 
 def safe_validation_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

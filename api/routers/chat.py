@@ -383,6 +383,27 @@ class MessageRequest(BaseModel):
     turn_id: str | None = Field(None, pattern=TURN_ID, description="Your id for the turn: resending it never answers twice.")
 
 
+class EscalationBody(EscalationRequest):
+    """The escalation Update's input, bounded: it travels in the conversation workflow's history,
+    and a value over Temporal's payload limit (2 MB) failed the workflow and closed the conversation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=2000)
+    team: str | None = Field(None, max_length=100)
+
+
+class TicketFromChatBody(TicketFromChat):
+    """The ``create_ticket`` Update's input, bounded for the same reason as ``EscalationBody``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(None, max_length=100)
+    subcategory: str | None = Field(None, max_length=100)
+    customer_name: str = Field("", max_length=200)
+    customer_email: str = Field("", max_length=320)
+
+
 class EscalationResponse(BaseModel):
     conversation_id: str
     status: str
@@ -509,7 +530,7 @@ async def resume_events(
     responses={404: _NOT_FOUND, 409: _CONFLICT},
 )
 async def escalate_conversation(
-    body: EscalationRequest, owner: OwnerDep, client: TemporalDep, settings: SettingsDep, store: StoreDep
+    body: EscalationBody, owner: OwnerDep, client: TemporalDep, settings: SettingsDep, store: StoreDep
 ) -> EscalationResponse:
     """Hand the conversation to a person: it becomes read-only (new turns 409); returns its snapshot
     and the ticket-form URL the front end redirects to."""
@@ -530,7 +551,7 @@ async def escalate_conversation(
     summary="Create a ticket from the conversation",
     responses={404: _NOT_FOUND, 409: _CONFLICT},
 )
-async def create_ticket(body: TicketFromChat, owner: OwnerDep, client: TemporalDep, settings: SettingsDep, store: StoreDep) -> CreatedTicket:
+async def create_ticket(body: TicketFromChatBody, owner: OwnerDep, client: TemporalDep, settings: SettingsDep, store: StoreDep) -> CreatedTicket:
     """The ``create_ticket`` suggested action: a ticket from the user's turns, triaged by its own
     ``TriageWorkflow`` (``/api/v1/tickets`` and ``/v1/ai/triage`` know it by the returned id)."""
     await _require(store, owner)

@@ -59,6 +59,49 @@ async def test_validation_errors_never_echo_personal_or_large_input(api_client: 
     assert echoed.startswith("TTTT") and len(echoed) < 150, echoed
 
 
+async def test_an_echo_cut_at_its_limit_never_shows_part_of_a_personal_value(api_client: httpx.AsyncClient) -> None:
+    """Echoes were cut before they were scrubbed: a PESEL across the cut showed its first six digits
+    (the birth date), an email its local part."""
+    pesel = "x " * 47 + "44051401359"
+    email = "y" * 90 + "anna.kowalska@acme.pl"
+    for body in ({"tekst": pesel}, {"tekst": email}):
+        response = await api_client.post("/v1/ai/entities", json=body)
+        assert response.status_code == 422, response.text
+        [echoed] = [error["input"] for error in response.json()["detail"] if error["type"] == "extra_forbidden"]
+        assert "440514" not in echoed and "anna" not in echoed, echoed
+    too_long = await api_client.post("/v1/ai/similar-tickets", json={"ticketId": pesel + " " + pesel})
+    assert too_long.status_code == 422 and "440514" not in too_long.text, too_long.text
+    comment = await api_client.post("/api/support/ai/cases/1/comments", json={"body": "Jan Kowalski " * 1000})
+    assert comment.status_code == 422 and "Kowalski" not in comment.text, comment.text
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "field"),
+    [
+        ("escalate", {"reason": "x" * 3_000_000}, "reason"),
+        ("escalate", {"team": "t" * 1000}, "team"),
+        ("escalate", {"reason": "need a human", "urgent": True}, "urgent"),
+        ("tickets", {"customer_name": "n" * 3_000_000}, "customer_name"),
+        ("tickets", {"category": "c" * 1000}, "category"),
+        ("tickets", {"categroy": "technical"}, "categroy"),
+    ],
+)
+async def test_bad_escalation_or_ticket_input_is_a_422_and_the_conversation_lives_on(
+    api_client: httpx.AsyncClient, action: str, body: dict[str, object], field: str
+) -> None:
+    """A value over Temporal's payload limit (2 MB) failed the conversation's workflow: the caller
+    waited 20 s for a 409 'closed' and the conversation was gone."""
+    created = await api_client.post("/api/support/ai/conversations", json={"title": "VPN"})
+    conversation_id = created.json()["conversation_id"]
+    response = await api_client.post(f"/api/support/ai/conversations/{conversation_id}/{action}", json=body)
+    assert response.status_code == 422, response.text[:300]
+    assert [error["loc"] for error in response.json()["detail"]] == [["body", field]]
+    assert len(response.content) < 2000
+    turn = await api_client.post(f"/api/support/ai/conversations/{conversation_id}/messages", json={"message": "VPN fails with error 809"})
+    assert turn.status_code == 200, turn.text
+    assert (await api_client.get(f"/api/support/ai/conversations/{conversation_id}")).json()["status"] == "active"
+
+
 @pytest.mark.parametrize(
     ("path", "body"),
     [
