@@ -112,6 +112,15 @@ def test_log_scrubber_masks_personal_data() -> None:
     assert "srv-prod-db-03" in clean
 
 
+def test_log_scrubber_masks_an_email_inside_a_workflow_id() -> None:
+    """Conversation workflow ids hold the key's user id escaped (``@`` -> ``~40``, ``-`` -> ``~2D``),
+    and the Temporal server logs them: ``--user anna@acme.pl`` reached var/devstack.log in clear."""
+    line = 'level=WARN msg="workflow task failed" wf-id=chat-demo-anna~40acme.pl-conv_508bc85cc32b4bddb44596d6 wf-run-id=01a2'
+    assert scrub(line) == 'level=WARN msg="workflow task failed" wf-id=chat-demo-<EMAIL>-conv_508bc85cc32b4bddb44596d6 wf-run-id=01a2'
+    assert "kowalski" not in scrub("chat-acme~2Dx-jan.kowalski~40acme~2Dcorp.com.pl-conv_1")
+    assert scrub("triage-demo-TKT~2D2025~2D001 graph-index-triage-demo-srv~2Dprod") == "triage-demo-TKT~2D2025~2D001 graph-index-triage-demo-srv~2Dprod"
+
+
 def test_log_filter_applies_to_formatted_arguments(caplog: pytest.LogCaptureFixture) -> None:
     logger = logging.getLogger("triage.test.scrub")
     handler = caplog.handler

@@ -11,6 +11,9 @@ import re
 
 _SCRUB_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "<EMAIL>"),
+    # The same in a workflow id, where ``@`` is escaped as ``~40`` and ``-`` as ``~2D``
+    # (``chat-demo-anna~40acme.pl-conv_...``, logged by the Temporal server and the SDK).
+    (re.compile(r"[\w.+~]+~40[\w~]+(?:\.[\w~]+)+"), "<EMAIL>"),
     (re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,4})?\b"), "<IBAN>"),
     (re.compile(r"(?<![\w-])\+?\d(?:[ -]?\d){8,}(?![\w-])"), "<NUMBER>"),
     (re.compile(r"\b[A-Z]{3}\s?\d{6}\b"), "<PL_ID_CARD>"),
