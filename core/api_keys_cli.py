@@ -1,6 +1,6 @@
 """``triage-desk keys``: create, list and revoke API keys (kept out of ``cli.py`` so it stays a table of commands).
 
-    triage-desk keys create --tenant acme --role agent [--user anna@acme.pl]
+    triage-desk keys create --tenant acme --role agent [--user anna]
     triage-desk keys list [--tenant acme] [--active]
     triage-desk keys revoke KEY_ID
 """
@@ -75,7 +75,11 @@ def add_keys_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     create_cmd = actions.add_parser("create", help="mint a key (printed once)")
     create_cmd.add_argument("--tenant", required=True, help="tenant the key acts for")
     create_cmd.add_argument("--role", required=True, choices=ROLES, help="agent: own tenant only; admin/service: may act for any tenant via X-Tenant-ID")
-    create_cmd.add_argument("--user", help="user or system the key belongs to (for audit)")
+    create_cmd.add_argument(
+        "--user",
+        help="user or system the key belongs to (for audit; it owns conversations and cases). Prefer an opaque id to an "
+        "email: it is part of conversation workflow ids, shown in clear in the Temporal UI",
+    )
     create_cmd.set_defaults(handler=create)
 
     list_cmd = actions.add_parser("list", help="list keys (never their secrets)")
