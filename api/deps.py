@@ -43,7 +43,7 @@ def _tenant(
     if x_tenant_id is None or x_tenant_id == principal.tenant_id:
         return principal.tenant_id
     if not principal.may_act_for_other_tenants:
-        forbidden(f"a {principal.role} key of tenant {principal.tenant_id} cannot act for tenant {x_tenant_id}")
+        forbidden(f"an {principal.role} key of tenant {principal.tenant_id} cannot act for tenant {x_tenant_id}")
     return x_tenant_id
 
 

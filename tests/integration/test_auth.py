@@ -134,6 +134,7 @@ async def test_x_tenant_id_is_for_admin_and_service_keys_only(api_client: httpx.
 
     agent = await api_client.post("/v1/ai/similar-tickets", json=body, headers={**key_headers(tenant_a), "X-Tenant-ID": "demo"})
     assert agent.status_code == 403 and agent.json()["detail"]["code"] == "forbidden", agent.text
+    assert agent.json()["detail"]["message"] == f"an agent key of tenant {tenant_a} cannot act for tenant demo"
     own = await api_client.post("/v1/ai/similar-tickets", json=body, headers={**key_headers("demo"), "X-Tenant-ID": "demo"})
     assert own.status_code == 200  # naming one's own tenant is allowed
 
