@@ -109,6 +109,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: error_response("Bad input (`invalid_input`, `invalid_body`, ...)"),
     401: error_response("No, unknown or revoked API key (`unauthenticated`)"),
     403: error_response("The key may not do this (`forbidden`)"),
+    413: error_response("The request body is over TRIAGE_MAX_BODY_BYTES (`body_too_large`)"),
     500: error_response("Unexpected error (`internal_error`); the request id identifies it in the logs"),
     503: error_response("The workflow engine or a store is unavailable (`engine_unavailable`, `store_unavailable`); retry later", retry_after=True),
 }

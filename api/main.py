@@ -14,7 +14,7 @@ from temporalio.client import Client
 
 from api.auth import authenticate
 from api.errors import install_error_handlers
-from api.middleware import RequestIdMiddleware
+from api.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from api.openapi import install_openapi
 from api.routers import ai_features, ai_triage, chat, codec, health, pii, search, seed_tickets, support, tickets
 from core.sql import create_engine
@@ -94,6 +94,7 @@ def create_app(
         "knowledge-base citations, policy-checked drafts and routing, run durably on Temporal.",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     # Browsers refuse a wildcard origin with credentials, and it would let any site use a victim's
     # cookies/auth: "*" (alone or among others) therefore means any origin, without credentials.
     app.add_middleware(

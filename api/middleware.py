@@ -1,4 +1,5 @@
-"""Request ids: echo the caller's ``x-request-id`` or mint one, on every response.
+"""Request ids: echo the caller's ``x-request-id`` or mint one, on every response; and a cap on
+request bodies.
 
 A plain ASGI middleware rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware``
 wraps ``receive`` so that ``Request.is_disconnected()`` never sees the client leave, and the
@@ -11,7 +12,11 @@ import time
 import uuid
 
 from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import trpc_error
 
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -36,3 +41,45 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class BodyLimitMiddleware:
+    """413 ``body_too_large`` for a request body over ``max_bytes``, before anything parses it.
+
+    Without it a body of any size was read and parsed in full before a field's length check
+    refused it (a 200 MB body: +400 MB in the API process, then a 400). A declared
+    ``Content-Length`` is refused at once; a chunked body is counted as it arrives and refused when
+    it crosses the limit (the route's body read raises, and the error handlers answer it).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _detail(self, size: str) -> dict[str, str]:
+        return {
+            "code": "body_too_large",
+            "message": f"the request body has {size} bytes; the limit is {self.max_bytes} (TRIAGE_MAX_BODY_BYTES): send less",
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = next((value for key, value in scope["headers"] if key == b"content-length"), None)
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            content = trpc_error(scope.get("path", ""), 413, {"detail": self._detail(declared.decode())})
+            await JSONResponse(content, status_code=413, headers={"connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise HTTPException(413, detail=self._detail(f"more than {self.max_bytes}"))
+            return message
+
+        await self.app(scope, counting_receive, send)

@@ -129,6 +129,12 @@ class Settings(BaseSettings):
     )
     redaction_ttl_hours: int = Field(24, ge=1, le=24 * 30, description="How long a redaction mapping can be re-hydrated.")
     max_text_chars: int = Field(1_048_576, ge=1000, description="Longest text the entity and redaction endpoints accept.")
+    max_body_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=65_536,
+        description="Largest request body the API reads (413 body_too_large before parsing); the largest valid one is a "
+        "TRIAGE_MAX_TEXT_CHARS text, up to 6 bytes a character as JSON escapes.",
+    )
     worker_heartbeat_interval_s: float = Field(
         5.0, gt=0, le=300, description="How often a worker sends its SDK heartbeat to Temporal; /health/ready calls it gone after two missed."
     )

@@ -35,7 +35,10 @@ from workflows.personal_data import AuditRehydrationWorkflow, StoreMappingWorkfl
 
 router = APIRouter(prefix="/v1/ai", tags=["entities and personal data"], route_class=JsonCheckingRoute, responses=ERROR_RESPONSES)
 _FREE_TEXT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    413: error_response("The text needed more than TRIAGE_REQUEST_TIME_BUDGET_S (`time_budget_exceeded`): send it in parts"),
+    413: error_response(
+        "The text needed more than TRIAGE_REQUEST_TIME_BUDGET_S (`time_budget_exceeded`): send it in parts; "
+        "or the body is over TRIAGE_MAX_BODY_BYTES (`body_too_large`)"
+    ),
     499: error_response("The client closed the connection; the work was stopped"),
 }
 

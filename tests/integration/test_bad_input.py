@@ -4,12 +4,15 @@ leak their text."""
 
 from __future__ import annotations
 
+from typing import AsyncIterator
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
 from core.errors import StoreUnavailableError
+from core.settings import Settings
 
 SURROGATE_BODIES = {
     "/v1/ai/entities": b'{"text": "PESEL 44051401359 \\ud800 koniec"}',
@@ -57,6 +60,26 @@ async def test_validation_errors_never_echo_personal_or_large_input(api_client: 
     assert "jan.kowalski" not in personal.text
     echoed = errors["body", "ticket_id"]["input"]
     assert echoed.startswith("TTTT") and len(echoed) < 150, echoed
+
+
+async def test_a_body_over_the_limit_is_a_413_before_it_is_parsed(api_client: httpx.AsyncClient, integration_settings: Settings) -> None:
+    """A body of any size used to be read and parsed whole before a field's length check refused it."""
+    limit = integration_settings.max_body_bytes
+    huge = b'{"text": "' + b"a " * (limit // 2 + 10) + b'"}'
+    declared = await api_client.post("/v1/ai/entities", content=huge, headers={"content-type": "application/json"})
+    assert declared.status_code == 413, declared.text[:300]
+    assert declared.json()["detail"]["code"] == "body_too_large" and "TRIAGE_MAX_BODY_BYTES" in declared.json()["detail"]["message"]
+
+    async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        for start in range(0, len(huge), 1 << 20):
+            yield huge[start : start + (1 << 20)]
+
+    streamed = await api_client.post("/api/v1/tickets/process", content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413 and streamed.json()["detail"]["code"] == "body_too_large", streamed.text[:300]
+    trpc = await api_client.post("/api/trpc/ai.analyzeSentiment", content=huge, headers={"content-type": "application/json"})
+    assert trpc.status_code == 413 and trpc.json()["error"]["json"]["data"]["code"] == "PAYLOAD_TOO_LARGE", trpc.text[:300]
+    fine = await api_client.post("/v1/ai/entities", json={"text": "mail jan@example.com"})
+    assert fine.status_code == 200, fine.text
 
 
 async def test_an_echo_cut_at_its_limit_never_shows_part_of_a_personal_value(api_client: httpx.AsyncClient) -> None:
