@@ -161,3 +161,26 @@ async def test_sql_store_made_before_article_hashes_gets_the_column(tmp_path, te
     assert await store.article_hashes(tenant) == {"KB-1": ""}
     await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id="KB-2", entities=[ORA], content_hash="c3"))
     assert (await store.article_hashes(tenant))["KB-2"] == "c3"
+
+
+async def test_only_the_problems_own_identifiers_link_tickets(store: GraphStore, tenant: str) -> None:
+    """Tickets of one customer share its email and name (and often a date, an amount, the company):
+    none of these may relate a billing ticket to the customer's VPN ticket, its entities or the
+    article that resolved it. Error codes, hosts, software and versions still link."""
+    name, amount, company = ref("person", "Anna Kowalska"), ref("money", "49.99 EUR"), ref("organization", "Acme")
+    code, gateway = ref("error_code", "809"), ref("hostname", "vpn-gw-01.acme.local")
+    await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id="KB-1006", title="VPN", entities=[VPN, code]))
+    await store.upsert_article(ArticleGraphRecord(tenant_id=tenant, doc_id="KB-2000", title="About Acme", entities=[company, amount]))
+    customer = KEYER.hash("email", "anna.kowalska@example.com")
+    await store.upsert_ticket(ticket(tenant, "INC-1", [VPN, code, gateway, EMAIL, name, company], status="resolved", customer_key=customer, resolved_with=["KB-1006"]))
+
+    billing = await store.context(tenant, [EMAIL, name, amount, company], exclude_ticket="INC-2")
+    assert (billing.related_entities, billing.related_tickets, billing.related_articles) == ([], [], [])
+
+    again = await store.context(tenant, [code, name], exclude_ticket="INC-3")
+    related = {(e.type, e.label) for e in again.related_entities}
+    assert {("hostname", gateway.label), ("software", VPN.label), ("email", EMAIL.label)} <= related  # reached through 809 only
+    assert ("person", name.label) not in related  # its own entities are never "related", seeds or not
+    assert all(e.shared_tickets == 1 for e in again.related_entities)
+    assert [t.ticket_id for t in again.related_tickets] == ["INC-1"] and again.related_tickets[0].shared_entities == 1
+    assert {a.doc_id: (a.shared_entities, a.via_tickets) for a in again.related_articles} == {"KB-1006": (1, 1)}

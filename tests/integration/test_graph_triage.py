@@ -11,7 +11,7 @@ from typing import AsyncIterator
 import pytest
 from temporalio.client import Client, WorkflowExecutionStatus
 
-from agents.graph_activities import entity_refs, index_knowledge_base, index_knowledge_base_in_background
+from agents.graph_activities import entity_refs, index_knowledge_base, index_knowledge_base_in_background, ready_store
 from agents.registry import TriageToolkit
 from core.contracts import TriageRequest, TriageResult
 from core.graph_contracts import GraphIndexOutcome
@@ -228,3 +228,50 @@ async def test_knowledge_base_linking_extracts_each_article_once(
     assert (summary.linked, summary.unchanged) == (1, articles - 1) and extracted == [documents[0].title]
     ora = toolkit.entity_keyer.ref("error_code", "ORA-12560")  # type: ignore[union-attr]
     assert documents[0].doc_id in [a.doc_id for a in (await neo4j_graph.context(tenant, [ora])).related_articles]  # type: ignore[list-item]
+
+
+CUSTOMER = "anna.kowalska@example.com"
+VPN_TICKET = f"My VPN connection fails with error 809 when I connect to vpn-gw-01.acme.local from home. Anna Kowalska, {CUSTOMER}"
+BILLING_TICKET = f"I was charged twice for my subscription this month, please refund the duplicate charge of 49.99 EUR. Anna Kowalska, {CUSTOMER}"
+HR_TICKET_PL = "Dzień dobry, moje hasło do portalu kadrowego wygasło i nie mogę się zalogować. Pozdrawiam, Anna Kowalska"
+VPN_AGAIN = "Error 809 again on my laptop, the VPN drops after a minute."
+
+
+async def test_one_customers_unrelated_tickets_do_not_share_graph_context(
+    temporal_client: Client, integration_settings: Settings, running_worker: None, toolkit: TriageToolkit
+) -> None:
+    """The demo stack's tickets all come from one customer: its email and name are in every ticket.
+    A billing ticket and a Polish HR ticket after a VPN error 809 ticket get no related entities and
+    no VPN article from the graph (SQL store); a later ticket with the same error code does."""
+    tenant = f"cust-{uuid.uuid4().hex[:6]}"
+    vpn_article = [d for d in load_documents(toolkit.settings.kb_dir) if d.doc_id == "KB-1006"]
+    toolkit.kb_store.ingest(vpn_article, tenant_id=tenant)
+    store = await ready_store(toolkit)  # the session's default graph store: SQL
+    assert store is not None and store.backend == "sql"
+    await link_articles(store, toolkit.entity_keyer, toolkit.entity_extractor.extract, tenant, vpn_article)  # type: ignore[arg-type]
+
+    async def run(ticket_id: str, message: str) -> TriageResult:
+        request = TriageRequest(tenant_id=tenant, ticket_id=ticket_id, raw_message=message, customer_name="Anna Kowalska", customer_email=CUSTOMER)
+        return await temporal_client.execute_workflow(
+            TriageWorkflow.run, request, id=triage_workflow_id(tenant, ticket_id), task_queue=integration_settings.task_queue, result_type=TriageResult
+        )
+
+    await run("INC-1", VPN_TICKET)
+    await indexed(temporal_client, tenant, "INC-1")
+    stored = await store.ticket(tenant, "INC-1")
+    assert stored is not None and {"error_code", "hostname", "software", "email", "person"} <= {e.type for e in stored.entities}
+
+    for ticket_id, message in (("INC-2", BILLING_TICKET), ("INC-3", HR_TICKET_PL)):
+        result = await run(ticket_id, message)
+        assert result.related_entities == [], (ticket_id, result.related_entities)
+        body = result.answer_draft.body
+        assert not re.search(r"809|vpn|KB-1006", body, re.IGNORECASE), (ticket_id, body)
+        row = toolkit.ticket_register.by_ticket_id(tenant, ticket_id)  # type: ignore[union-attr]
+        assert row is not None and "809" not in row.ai_response and "vpn" not in row.ai_response.lower(), row.ai_response
+        await indexed(temporal_client, tenant, ticket_id)
+
+    again = await run("INC-4", VPN_AGAIN)
+    related = {(e.type, e.label) for e in again.related_entities}
+    assert ("hostname", "vpn-gw-01.acme.local") in related, related  # through error 809 (and the software)
+    assert all(e.shared_tickets == 1 for e in again.related_entities)  # INC-1 only: the customer's other tickets are no link
+    assert "vpn-gw-01.acme.local" in again.answer_draft.body

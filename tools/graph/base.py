@@ -25,6 +25,13 @@ from core.graph_contracts import ArticleGraphRecord, GraphContext, GraphEntityRe
 DEFAULT_LIMIT = 8
 NODE_LABELS = ("Ticket", "Article", "Customer", "Entity", "Team")
 RELATIONSHIP_TYPES = ("MENTIONS", "RAISED", "RESOLVED_WITH", "ROUTED_TO", "CO_OCCURS")
+LINK_TYPES = frozenset({"error_code", "hostname", "software", "version"})
+"""Entity types through which a ticket reaches other tickets, their entities and articles: what
+identifies the *problem*. Personal identifiers identify the customer (every ticket of one customer
+carries its email and name), and dates, amounts, organisations, places, order/ticket ids, URLs and
+paths are shared by unrelated tickets (the customer's company, "today", a price), so a billing
+ticket would inherit the VPN error code of the same customer's earlier ticket. Those entities are
+still stored, and may appear among the related entities of a ticket linked by a problem identifier."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +72,9 @@ class GraphStore(Protocol):
     async def context(
         self, tenant_id: str, entities: list[GraphEntityRef], *, exclude_ticket: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> GraphContext:
-        """The 1-2 hop neighbourhood of ``entities``: related entities ranked by shared tickets then
-        recency, resolved tickets sharing them, and articles that mention them or resolved those tickets."""
+        """The 1-2 hop neighbourhood of ``entities`` (their :func:`link_seeds`: problem identifiers,
+        nothing personal): related entities ranked by shared tickets then recency, resolved tickets
+        sharing them, and articles that mention them or resolved those tickets."""
 
     async def ticket(self, tenant_id: str, ticket_id: str) -> TicketNeighbourhood | None:
         """The stored ticket and its links, or ``None``."""
@@ -121,6 +129,12 @@ def distinct(entities: Iterable[GraphEntityRef]) -> list[GraphEntityRef]:
         if known is None or entity.confidence > known.confidence:
             found[(entity.type, entity.key)] = entity
     return list(found.values())
+
+
+def link_seeds(entities: Iterable[GraphEntityRef]) -> list[GraphEntityRef]:
+    """The entities a neighbourhood lookup starts from: :data:`LINK_TYPES` only, never a hashed
+    (personal) one. Both backends apply it in ``context``, so neither can relate tickets through the customer."""
+    return [e for e in entities if e.type in LINK_TYPES and not e.hashed]
 
 
 def rank_articles(direct: Iterable[tuple[str, str, int]], via: Iterable[tuple[str, str, int]], limit: int) -> list[RelatedArticleRef]:

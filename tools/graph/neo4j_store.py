@@ -31,6 +31,7 @@ from tools.graph.base import (
     distinct,
     entity_uid,
     epoch_ms,
+    link_seeds,
     from_epoch_ms,
     new_pairs,
     node_uid,
@@ -103,7 +104,7 @@ DELETE old
 _RELATED_ENTITIES = """
 MATCH (s:Entity) WHERE s.uid IN $seeds
 MATCH (s)<-[:MENTIONS]-(t:Ticket)-[:MENTIONS]->(e:Entity)
-WHERE t.uid <> $exclude AND NOT e.uid IN $seeds
+WHERE t.uid <> $exclude AND NOT e.uid IN $own
 WITH e, count(DISTINCT t) AS shared, max(t.created_at) AS last_seen
 RETURN e.type AS type, e.label AS label, e.hashed AS hashed, shared, last_seen
 ORDER BY shared DESC, last_seen DESC, label
@@ -256,10 +257,12 @@ class Neo4jGraphStore:
     async def context(
         self, tenant_id: str, entities: list[GraphEntityRef], *, exclude_ticket: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> GraphContext:
-        if not entities:
+        seeds = link_seeds(entities)  # the customer's email and name, a date or an amount relate nothing
+        if not seeds:
             return GraphContext()
         params = {
-            "seeds": sorted({entity_uid(tenant_id, e) for e in entities}),
+            "seeds": sorted({entity_uid(tenant_id, e) for e in seeds}),
+            "own": sorted({entity_uid(tenant_id, e) for e in entities}),  # never "related" to itself, seed or not
             "exclude": node_uid(tenant_id, "ticket", exclude_ticket) if exclude_ticket else "",
             "limit": limit,
         }

@@ -30,6 +30,7 @@ from tools.graph.base import (
     distinct,
     entity_uid,
     epoch_ms,
+    link_seeds,
     from_epoch_ms,
     new_pairs,
     node_uid,
@@ -252,12 +253,16 @@ class SqlGraphStore:
     async def context(
         self, tenant_id: str, entities: list[GraphEntityRef], *, exclude_ticket: str | None = None, limit: int = DEFAULT_LIMIT
     ) -> GraphContext:
-        if not entities:
+        seeds = link_seeds(entities)  # the customer's email and name, a date or an amount relate nothing
+        if not seeds:
             return GraphContext()
-        return await self._run(self._context, tenant_id, entities, exclude_ticket, limit)
+        return await self._run(self._context, tenant_id, seeds, entities, exclude_ticket, limit)
 
-    def _context(self, tenant: str, entities: list[GraphEntityRef], exclude_ticket: str | None, limit: int) -> GraphContext:
+    def _context(
+        self, tenant: str, entities: list[GraphEntityRef], own_entities: list[GraphEntityRef], exclude_ticket: str | None, limit: int
+    ) -> GraphContext:
         seeds = sorted({entity_uid(tenant, e) for e in entities})
+        own = sorted({entity_uid(tenant, e) for e in own_entities})  # never "related" to itself, seed or not
         exclude = node_uid(tenant, "ticket", exclude_ticket) if exclude_ticket else ""
         seed_m = graph_mentions.alias("seed_m")
         other_m = graph_mentions.alias("other_m")
@@ -273,7 +278,7 @@ class SqlGraphStore:
                     .join(other_m, other_m.c.source_uid == t.c.uid)
                     .join(graph_entities, graph_entities.c.uid == other_m.c.entity_uid)
                 )
-                .where(seed_m.c.entity_uid.in_(seeds), t.c.uid != exclude, other_m.c.entity_uid.not_in(seeds))
+                .where(seed_m.c.entity_uid.in_(seeds), t.c.uid != exclude, other_m.c.entity_uid.not_in(own))
                 .group_by(graph_entities.c.uid, graph_entities.c.type, graph_entities.c.label, graph_entities.c.hashed)
                 .order_by(shared.desc(), last_seen.desc(), graph_entities.c.label)
                 .limit(limit)
