@@ -91,3 +91,19 @@ async def test_redact_then_rehydrate_a_draft(api_client: httpx.AsyncClient, key_
 async def test_redact_with_nothing_personal_has_no_mapping(api_client: httpx.AsyncClient) -> None:
     response = await api_client.post("/v1/ai/redact", json={"text": "VPN nie działa od rana."})
     assert response.json()["mapping_id"] is None and response.json()["redacted_text"] == "VPN nie działa od rana."
+
+
+async def test_short_polish_texts_of_identifiers_are_read_as_polish(api_client: httpx.AsyncClient) -> None:
+    """Identifiers do not count as English words: these used to be detected as English, and the
+    English tagger then called "Konto"/"konto" a location."""
+    texts = [
+        "Konto jkowalski zablokowane po 5 próbach, błąd AUTH-401 na srv-ad-01",
+        "konto zablokowane, AUTH-401 srv-ad-01 ORD-48213 mag_07 VPN SAP",
+        "reset hasla do poczty prosze, login m.zielinski",
+    ]
+    for text in texts:
+        body = (await api_client.post("/v1/ai/entities", json={"text": text})).json()
+        assert body["language"] == "pl", text
+        assert not [e for e in body["entities"] if e["type"] == "location" and e["value"].lower() == "konto"], body
+    english = (await api_client.post("/v1/ai/entities", json={"text": "Please ship ORD-61950 to our office in Łódź, AUTH-401 on srv-ad-01"})).json()
+    assert english["language"] == "en"

@@ -157,3 +157,13 @@ def test_a_polish_ticket_gets_the_priority_of_its_english_twin(polish: str, engl
     matrix = PriorityMatrix()
     pl, en = matrix.assess(polish, 8), matrix.assess(english, 8)
     assert (pl.level, pl.impact, pl.urgency) == (en.level, en.impact, en.urgency)
+
+
+def test_language_detection_on_the_labeled_bank_does_not_regress(tmp_path) -> None:
+    """The bank's reference language per example (``language`` field); short ASCII Polish included."""
+    from core.settings import get_settings
+    from tools.evaluation.language_eval import evaluate_language
+
+    report = evaluate_language(tmp_path, get_settings().labeled_tickets_path, sources=("own",))
+    for language, (correct, total) in report["own"].items():
+        assert total > 300 and correct / total >= 0.98, (language, correct, total)

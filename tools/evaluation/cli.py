@@ -3,6 +3,7 @@
     triage-desk eval classification --dataset massive_pl_en [--limit 800] [--embedder e5-small] [--method hybrid]
     triage-desk eval classification --dataset own --provider openai [--llm-base-url URL] [--llm-model NAME] [--limit 60]
     triage-desk eval retrieval --dataset stackfaq [--embedder use-multilingual]
+    triage-desk eval language
 """
 
 from __future__ import annotations
@@ -84,6 +85,15 @@ def run_retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_language(args: argparse.Namespace) -> int:
+    from core.settings import get_settings
+    from tools.evaluation.language_eval import evaluate_language, format_language_report
+
+    report = evaluate_language(datasets_dir(args.datasets_dir), get_settings().labeled_tickets_path)
+    print(format_language_report(report))
+    return 0
+
+
 def add_eval_command(commands: Any) -> None:
     """Add ``eval classification`` and ``eval retrieval`` to the ``triage-desk`` subparsers."""
     eval_cmd = commands.add_parser("eval", help="measure classification or retrieval quality on a dataset")
@@ -118,6 +128,14 @@ def add_eval_command(commands: Any) -> None:
     retrieval.add_argument("--dataset", required=True, choices=RETRIEVAL_DATASETS)
     common(retrieval)
     retrieval.set_defaults(handler=run_retrieval)
+
+    language = kinds.add_parser(
+        "language", help="accuracy of pl/en detection per language",
+        description="detect_language against the reference language of data/labeled_tickets.jsonl, the MASSIVE pl/en "
+        "test rows and the English support_tickets_multilang test tickets (sets missing from --datasets-dir are skipped).",
+    )
+    language.add_argument("--datasets-dir", help="public datasets folder (default: TRIAGE_DATASETS_DIR or ../shared/datasets)")
+    language.set_defaults(handler=run_language)
 
 
 def run_reembed(args: argparse.Namespace) -> int:
