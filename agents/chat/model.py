@@ -120,10 +120,10 @@ _TEXT = {
         "not_helped": "Skoro kroki z artykułu [{doc_id}] nie pomogły, spróbuj teraz tego.",
         "intro": "Na podstawie naszego artykułu [{doc_id}] wykonaj te kroki:",
         "also": "Powiązany artykuł: [{doc_id}].",
-        "offer": "Jeśli to nie pomoże, mogę utworzyć zgłoszenie dla zespołu {team}.",
-        "nothing": "Nie znalazłem w bazie wiedzy artykułu na ten temat. Mogę utworzyć zgłoszenie dla zespołu {team}, "
+        "offer": "Jeśli to nie pomoże, mogę utworzyć zgłoszenie dla zespołu „{team}”.",
+        "nothing": "Nie znalazłem w bazie wiedzy artykułu na ten temat. Mogę utworzyć zgłoszenie dla zespołu „{team}”, "
         "aby zajęła się nim osoba z naszego zespołu.",
-        "nothing_new": "Nie mam innego artykułu na ten temat, więc najlepiej utworzyć zgłoszenie dla zespołu {team}; "
+        "nothing_new": "Nie mam innego artykułu na ten temat, więc najlepiej utworzyć zgłoszenie dla zespołu „{team}”; "
         "rozmowa zostanie do niego dołączona.",
     },
 }

@@ -25,11 +25,12 @@ from langgraph.config import get_stream_writer
 from temporalio import activity
 from temporalio.contrib.workflow_streams import WorkflowStreamClient
 
+from agents.chat.actions import create_ticket_action, suggested_actions, team_name
 from agents.chat.model import AnswerRequest, compose_answer, is_follow_up
 from agents.chat.services import get_chat_services
 from agents.registry import get_toolkit
-from core.chat import CHAT_TOPIC, ChatState, ConversationOwner, Refusal, SuggestedAction
-from core.contracts import Citation, TokenUsage, slug
+from core.chat import CHAT_TOPIC, ChatState, ConversationOwner, Refusal
+from core.contracts import Citation, TokenUsage
 from tools.chat_screening import refusal_text, screen_turn
 from tools.classification import detect_language
 from tools.drafting import article_from_sections, strip_citations, unknown_citations
@@ -88,9 +89,7 @@ async def refuse(state: ChatState) -> dict[str, Any]:
     """The typed refusal: a fixed answer in the turn's language, no model call, no tokens."""
     refusal = Refusal.model_validate(state["screen"]["refusal"])
     language = state["screen"].get("language", "en")
-    actions = [] if refusal.kind == "abusive" else [
-        SuggestedAction(label="Create a ticket", action="create_ticket", params={}).model_dump()
-    ]
+    actions = [] if refusal.kind == "abusive" else [create_ticket_action(language)]
     return {
         "answer": refusal_text(refusal.kind, language),
         "refusal": refusal.model_dump(),
@@ -166,27 +165,6 @@ async def retrieve(state: ChatState) -> dict[str, Any]:
     }
 
 
-def suggested_actions(citations: list[dict[str, Any]], classification: dict[str, Any]) -> list[dict[str, Any]]:
-    """create_ticket (category and subcategory), escalate (the category's team), open each cited article."""
-    actions = [
-        SuggestedAction(
-            label="Create a ticket",
-            action="create_ticket",
-            params={"category": slug(classification["category"]), "subcategory": slug(classification["subcategory"])},
-        ),
-        SuggestedAction(label=f"Escalate to {classification['team']}", action="escalate", params={"team": slug(classification["team"])}),
-    ]
-    for citation in citations[:2]:
-        actions.append(
-            SuggestedAction(
-                label=f"Open {citation['doc_id']}: {citation['title']}",
-                action="open_article",
-                params={"doc_id": citation["doc_id"], "url": citation["url"]},
-            )
-        )
-    return [a.model_dump() for a in actions]
-
-
 async def answer(state: ChatState) -> dict[str, Any]:
     """The grounded answer, streamed token by token (``{"type": "token", "seq", "text"}``).
 
@@ -209,7 +187,7 @@ async def answer(state: ChatState) -> dict[str, Any]:
         articles=articles,
         related=[(c["doc_id"], c["title"]) for c in citations],
         history=state.get("history", []),
-        team=state["classification"]["team"],
+        team=team_name(state["classification"]["team"], language),
     )
     request = AnswerRequest(
         message=state["message"], language=language, grounded_answer=grounded, history=state.get("history", []), citations=citations
@@ -225,7 +203,7 @@ async def answer(state: ChatState) -> dict[str, Any]:
     return {
         "answer": text,
         "token_usage": services.model.usage(request, text).model_dump(),
-        "suggested_actions": suggested_actions(citations, state["classification"]),
+        "suggested_actions": suggested_actions(citations, state["classification"], language),
         "refusal": None,
     }
 
