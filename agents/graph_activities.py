@@ -20,6 +20,7 @@ from core.graph_contracts import GraphContext, GraphEntityRef, GraphIndexOutcome
 from core.triage_state import TriageState, request_of
 from tools.graph import EntityKeyer, GraphStore, LinkSummary, link_articles
 from tools.graph.articles import confident_refs
+from tools.drafting import ticket_identifiers
 from tools.retrieval import load_documents
 from tools.ticket_register import ai_response_text
 from core.graphs import INDEX_TICKET_ACTIVITY
@@ -130,7 +131,8 @@ def register_ticket(state: TriageState, description_redacted: str) -> int:
         category=state["classification"]["category"],
         ai_response=ai_response_text(
             state["answer_draft"],
-            state.get("graph_context", {}).get("related_entities", []),
+            # the list names what the draft may name: nothing for a ticket without an error code or host of its own
+            state.get("graph_context", {}).get("related_entities", []) if ticket_identifiers(state.get("entities", [])) else [],
             state["classification"].get("language", "en"),
         ),
         confidence_score=state["routing"]["confidence"],

@@ -150,6 +150,37 @@ class GraphArticle:
     resolved_tickets: int = 0
 
 
+GRAPH_IDENTIFIER_TYPES = ("error_code", "hostname")
+"""Entity types specific enough that an article naming one of the ticket's values is about its
+problem whatever the categories say (the same ERR-4711 in a payroll ticket and a licence article)."""
+
+
+def ticket_identifiers(entities: Iterable[dict[str, Any]]) -> list[str]:
+    """The ticket's own :data:`GRAPH_IDENTIFIER_TYPES` values (extracted ``Entity`` dicts), case-folded."""
+    return sorted({str(e["value"]).strip().casefold() for e in entities if e.get("type") in GRAPH_IDENTIFIER_TYPES and str(e.get("value", "")).strip()})
+
+
+def graph_article_fits(ticket_category: str, article_category: str, article_text: str, identifiers: Iterable[str]) -> bool:
+    """Whether the draft may cite an article the entity graph found: it is in the ticket's category,
+    or it names one of the ticket's error codes or hosts. A shared product name is not enough: a
+    billing ticket that mentions the VPN it pays for must not be answered with the VPN troubleshooting
+    article an earlier ticket was resolved with (retrieval, which scores the text, cites such an
+    article on its own when it fits)."""
+    if ticket_category and article_category and ticket_category.strip().casefold() == article_category.strip().casefold():
+        return True
+    text = article_text.casefold()
+    return any(re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w-]|\.\w)", text) for value in identifiers if value)
+
+
+def named_graph_entities(related: Iterable[dict[str, Any]], identifiers: Iterable[str], limit: int = 3) -> list[dict[str, Any]]:
+    """The related entities a draft (and seed 000's list in ``ai_response``) may name: the
+    :func:`visible_entities`, and only for a ticket with an error code or host of its own. "Earlier
+    reports of this problem also mentioned ..." needs an identified problem: linked by a product
+    name alone (a billing ticket about a VPN licence, a VPN ticket with error 809), the earlier
+    ticket's codes and hosts are noise. The API's ``related_entities`` still lists what the graph relates."""
+    return visible_entities(related, limit) if any(identifiers) else []
+
+
 def visible_entities(related: Iterable[dict[str, Any]], limit: int = 3) -> list[dict[str, Any]]:
     """Related graph entities that customer-facing text may name: never hashed (a personal type is
     always hashed in the graph), only :data:`CUSTOMER_VISIBLE_TYPES`; in the graph's rank order."""

@@ -48,12 +48,14 @@ from tools.embeddings import embed_queries
 from tools.pii.entities import ExtractedEntity
 from tools.drafting import (
     GraphArticle,
+    graph_article_fits,
+    named_graph_entities,
+    ticket_identifiers,
     SourceArticle,
     article_from_sections,
     entity_display,
     strip_citations,
     unknown_citations,
-    visible_entities,
 )
 from tools.llm import GuardedText, LLMCallRecord, Prompt, ProviderError, call_cost, guard_text, load_prompt
 from tools.llm.classify import allowed_intents, build_candidates, llm_classify, merge_outcome
@@ -273,10 +275,12 @@ async def draft(state: TriageState) -> dict[str, Any]:
         sections = await run_blocking(toolkit.kb_store.document_sections, citation["doc_id"], request.tenant_id)
         articles.append(article_from_sections(citation["doc_id"], citation["title"], sections, language=language))
     graph = state.get("graph_context", {})
+    identifiers = ticket_identifiers(state.get("entities", []))  # its own error codes and hosts
     graph_articles = await run_blocking(
-        _graph_articles, graph, request.tenant_id, {c["doc_id"] for c in citations}, language, 1 if not toolkit.llm.enabled else 2
+        _graph_articles, graph, request.tenant_id, {c["doc_id"] for c in citations}, language, 1 if not toolkit.llm.enabled else 2,
+        classification["category"], identifiers,
     )
-    graph_entities = visible_entities(graph.get("related_entities", []))
+    graph_entities = named_graph_entities(graph.get("related_entities", []), identifiers)
     result = toolkit.drafter.draft(
         customer_name=request.customer_name,
         sentiment=classification["sentiment"],
@@ -326,10 +330,11 @@ async def draft(state: TriageState) -> dict[str, Any]:
 
 
 def _graph_articles(
-    graph: dict[str, Any], tenant_id: str, retrieved: set[str], language: str, limit: int
+    graph: dict[str, Any], tenant_id: str, retrieved: set[str], language: str, limit: int, category: str = "", identifiers: list[str] | None = None
 ) -> list[GraphArticle]:
     """The graph's related articles the draft may cite: not already retrieved, published in the
-    tenant's knowledge base (the graph may know an article that was since withdrawn), best first.
+    tenant's knowledge base (the graph may know an article that was since withdrawn), in the ticket's
+    category or naming one of its error codes or hosts (:func:`tools.drafting.graph_article_fits`), best first.
     Articles that resolved earlier tickets sharing the ticket's entities count those tickets. Blocking."""
     kb = get_toolkit().kb_store
     found: list[GraphArticle] = []
@@ -342,6 +347,8 @@ def _graph_articles(
         chunks = kb.document_chunks(doc_id, tenant_id)
         if not chunks or chunks[0].metadata.get("status") != "published":
             continue
+        if not graph_article_fits(category, str(chunks[0].metadata.get("category", "")), "\n".join(c.text for c in chunks), identifiers or []):
+            continue  # another topic (tools.drafting.graph_article_fits)
         sections = kb.document_sections(doc_id, tenant_id)
         article = article_from_sections(doc_id, chunks[0].title or related.get("title", ""), sections, language=language)
         if not article.steps:  # nothing a customer could do with it

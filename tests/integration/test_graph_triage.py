@@ -235,6 +235,7 @@ VPN_TICKET = f"My VPN connection fails with error 809 when I connect to vpn-gw-0
 BILLING_TICKET = f"I was charged twice for my subscription this month, please refund the duplicate charge of 49.99 EUR. Anna Kowalska, {CUSTOMER}"
 HR_TICKET_PL = "Dzień dobry, moje hasło do portalu kadrowego wygasło i nie mogę się zalogować. Pozdrawiam, Anna Kowalska"
 VPN_AGAIN = "Error 809 again on my laptop, the VPN drops after a minute."
+VPN_LICENCE_BILLING = "We were charged twice for our VPN licences this month, please refund one of the two payments."
 
 
 async def test_one_customers_unrelated_tickets_do_not_share_graph_context(
@@ -269,6 +270,17 @@ async def test_one_customers_unrelated_tickets_do_not_share_graph_context(
         row = toolkit.ticket_register.by_ticket_id(tenant, ticket_id)  # type: ignore[union-attr]
         assert row is not None and "809" not in row.ai_response and "vpn" not in row.ai_response.lower(), row.ai_response
         await indexed(temporal_client, tenant, ticket_id)
+
+    # Linked through the product alone (software "vpn"), a billing ticket names none of the VPN
+    # ticket's codes or hosts and is not answered with the (Technical) VPN article from the graph.
+    licence = await run("INC-5", VPN_LICENCE_BILLING)
+    assert licence.classification.category != "Technical"
+    assert ("error_code", "809") in {(e.type, e.label) for e in licence.related_entities}  # the graph does relate them
+    body = licence.answer_draft.body
+    assert not re.search(r"809|vpn-gw-01|Earlier reports|Earlier tickets", body, re.IGNORECASE), body
+    assert "KB-1006" not in body or "KB-1006" in [c.doc_id for c in licence.citations]  # only retrieval may cite it
+    row = toolkit.ticket_register.by_ticket_id(tenant, "INC-5")  # type: ignore[union-attr]
+    assert row is not None and "Related graph entities" not in row.ai_response and "809" not in row.ai_response, row.ai_response
 
     again = await run("INC-4", VPN_AGAIN)
     related = {(e.type, e.label) for e in again.related_entities}

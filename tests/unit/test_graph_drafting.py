@@ -105,3 +105,28 @@ def test_model_prompt_gets_the_graph_articles_and_entities_and_may_cite_them() -
     assert "[KB-1008] ORA-12541 no listener (entity graph: resolved 2 earlier ticket(s)" in user
     assert "Related entities from earlier tickets (entity graph): ORA-12505, oracle" in user
     assert "[KB-1008]" in body and "KB-9999" not in body  # graph article allowed, unknown id stripped
+
+
+def test_graph_articles_are_cited_only_for_the_tickets_topic() -> None:
+    """The graph reaches an article through an earlier ticket; the draft cites it when it is in the
+    ticket's category or names the ticket's own error code or host, not for a shared product name."""
+    from tools.drafting import graph_article_fits, ticket_identifiers
+
+    vpn_article = "VPN Cannot Connect\nSummary\nThe GlobalProtect client shows error 809 when vpn-gw-01.acme.local is unreachable."
+    assert graph_article_fits("Technical", "Technical", vpn_article, [])
+    assert graph_article_fits("technical ", "Technical", vpn_article, [])
+    assert not graph_article_fits("Billing", "Technical", vpn_article, [])  # a duplicate charge is not a VPN problem
+    assert not graph_article_fits("Account", "Technical", vpn_article, ticket_identifiers([{"type": "software", "value": "VPN"}]))
+    assert graph_article_fits("Account", "Technical", vpn_article, ticket_identifiers([{"type": "error_code", "value": "809"}]))
+    assert graph_article_fits("Other", "", vpn_article, ticket_identifiers([{"type": "hostname", "value": "VPN-GW-01.acme.local"}]))
+    assert not graph_article_fits("Billing", "Technical", vpn_article, ["80"])  # whole identifiers only
+    assert not graph_article_fits("Billing", "Technical", vpn_article, ["acme.local"])
+    assert not graph_article_fits("Billing", "Technical", "error 18090", ["809"])
+    assert ticket_identifiers([{"type": "email", "value": "a@b.pl"}, {"type": "error_code", "value": " ERR-4711 "}, {"type": "money", "value": "49.99"}]) == ["err-4711"]
+
+
+def test_related_entities_are_named_only_for_a_ticket_with_its_own_error_code_or_host() -> None:
+    from tools.drafting import named_graph_entities
+
+    assert [e["label"] for e in named_graph_entities(RELATED, ["ora-12541"])] == ["ora-12505", "db-prod-02.corp.local", "oracle"]
+    assert named_graph_entities(RELATED, []) == []  # linked by a product name alone: no "earlier reports of this problem"
