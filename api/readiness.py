@@ -8,7 +8,9 @@ also send SDK worker heartbeats (``ListWorkers``; every ``worker_heartbeat_inter
 worker's ``Runtime``, 60 s by default): a worker is live when its last heartbeat is younger than
 twice its own interval plus a margin (the interval is the heartbeat's
 ``elapsed_since_last_heartbeat``, or for the first one the time since the worker started). Where the server keeps no heartbeats (older servers, or
-heartbeats disabled) the probe falls back to pollers seen within ``POLLER_LIVE_S``.
+heartbeats disabled) the probe falls back to pollers seen within ``POLLER_LIVE_S``. Where it keeps
+heartbeats but lists none for the queue (a new worker before its first one, or a dead worker whose
+entry the server already dropped), only pollers younger than a first heartbeat's due time count.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ async def _heartbeat_verdict(client: Client, settings: Settings, now: datetime) 
         raise
     beats = [info.worker_heartbeat for info in response.workers_info if info.worker_heartbeat.task_queue == settings.task_queue]
     if not beats:
+        # The server keeps heartbeats but has none for this queue: either no worker has sent its first
+        # one yet (it comes one interval after start), or the server already dropped a dead worker's
+        # entry. Only pollers younger than the first heartbeat's due time can be the former.
+        if settings.worker_heartbeat_interval_s > 0:
+            return await _poller_verdict(client, settings, now, live_s=2 * settings.worker_heartbeat_interval_s + HEARTBEAT_MARGIN_S)
         return None
     live, stale = [], []
     for beat in beats:
@@ -91,7 +98,7 @@ async def _heartbeat_verdict(client: Client, settings: Settings, now: datetime) 
     )
 
 
-async def _poller_verdict(client: Client, settings: Settings, now: datetime) -> ProbeResult:
+async def _poller_verdict(client: Client, settings: Settings, now: datetime, live_s: float = POLLER_LIVE_S) -> ProbeResult:
     ages: list[float] = []
     for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
         response = await asyncio.wait_for(
@@ -101,9 +108,9 @@ async def _poller_verdict(client: Client, settings: Settings, now: datetime) -> 
             _PROBE_TIMEOUT_S,
         )
         ages += [_age_s(p.last_access_time.ToDatetime(tzinfo=timezone.utc), now) for p in response.pollers]
-    live = [age for age in ages if age <= POLLER_LIVE_S]
+    live = [age for age in ages if age <= live_s]
     if live:
-        return ProbeResult("worker", True, f"{len(live)} poller(s) on {settings.task_queue!r} seen within {POLLER_LIVE_S:.0f} s")
+        return ProbeResult("worker", True, f"{len(live)} poller(s) on {settings.task_queue!r} seen within {live_s:.0f} s")
     if ages:
         return ProbeResult("worker", False, f"no live poller on {settings.task_queue!r}: last poll {min(ages):.0f} s ago")
     return ProbeResult("worker", False, f"no worker polls {settings.task_queue!r}")
