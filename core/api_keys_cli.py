@@ -77,8 +77,8 @@ def add_keys_command(commands: argparse._SubParsersAction) -> None:  # type: ign
     create_cmd.add_argument("--role", required=True, choices=ROLES, help="agent: own tenant only; admin/service: may act for any tenant via X-Tenant-ID")
     create_cmd.add_argument(
         "--user",
-        help="user or system the key belongs to (for audit; it owns conversations and cases). Prefer an opaque id to an "
-        "email: it is part of conversation workflow ids, shown in clear in the Temporal UI",
+        help="user or system the key belongs to (for audit; it owns conversations and cases); conversation workflow ids "
+        "carry a hash of it, never the id itself",
     )
     create_cmd.set_defaults(handler=create)
 

@@ -19,6 +19,7 @@ named, their code belongs to the worker.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import timedelta
 
 from temporalio import workflow
@@ -67,9 +68,15 @@ _UNTIL_DONE = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coeffic
 
 
 def conversation_workflow_id(tenant_id: str, user_id: str, conversation_id: str) -> str:
-    """``chat-{tenant}-{user}-{conversation}``, each part escaped: the owner is part of the id, so
-    another user's conversation id names a workflow that does not exist."""
-    return f"chat-{escape_id_part(tenant_id)}-{escape_id_part(user_id)}-{escape_id_part(conversation_id)}"
+    """``chat-{tenant}-u{hash of the user}-{conversation}``, parts escaped: the owner is part of the id,
+    so another user's conversation id names a workflow that does not exist.
+
+    The user id is hashed, never written in clear: workflow ids are shown in the Temporal UI and
+    logged by the server and SDK, and a key's user id may be an e-mail address. 80 bits of SHA-256
+    over (tenant, user) keep ids unique per owner.
+    """
+    owner = hashlib.sha256(f"{tenant_id}\x00{user_id}".encode()).hexdigest()[:20]
+    return f"chat-{escape_id_part(tenant_id)}-u{owner}-{escape_id_part(conversation_id)}"
 
 
 def _owner_id(owner: ConversationOwner) -> str:

@@ -128,3 +128,15 @@ def test_store_round_trip_and_delete(tmp_path) -> None:  # type: ignore[no-untyp
     store.add_training_candidate(owner, "c1", "f1", "text")
     assert store.delete_conversation("conv_x") == 4
     assert set(store.rows_of("conv_x").values()) == {0}
+
+
+def test_conversation_workflow_ids_never_hold_the_user_id_in_clear() -> None:
+    """Workflow ids show in the Temporal UI and server logs; a key's user id may be an e-mail."""
+    from workflows.conversation import conversation_workflow_id
+
+    anna = conversation_workflow_id("acme", "anna.kowalska@acme.pl", "conv_1")
+    assert "anna" not in anna and "acme.pl" not in anna and "~40" not in anna
+    assert anna == conversation_workflow_id("acme", "anna.kowalska@acme.pl", "conv_1")  # stable: the API finds it again
+    assert anna != conversation_workflow_id("acme", "bob@acme.pl", "conv_1")  # the owner is part of the id
+    assert anna != conversation_workflow_id("acme-x", "anna.kowalska@acme.pl", "conv_1")
+    assert anna.startswith("chat-acme-u") and anna.endswith("-conv_1")
