@@ -8,11 +8,18 @@ lose the last commits, never corrupt the file) keeps each commit from waiting on
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 
 BUSY_TIMEOUT_MS = 30_000
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC datetime: SQLite hands back naive datetimes even for timezone-aware
+    columns (they were written in UTC), and a caller may pass a naive one meaning UTC."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def create_engine(url: str) -> sa.Engine:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from core.chat import ChatMessage, ConversationOwner, ConversationRecord, ConversationStatus
 from core.errors import StoreUnavailableError
+from core.sql import as_utc
 
 _metadata = sa.MetaData()
 conversations = sa.Table(
@@ -75,10 +76,6 @@ training_candidates = sa.Table(
 )
 CONVERSATION_TABLES = (training_candidates, feedback, messages, conversations)
 """Every table holding a conversation's data, children first (the deletion order)."""
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 class ConversationStore:
@@ -214,7 +211,7 @@ class ConversationStore:
                 turn_id=row["turn_id"],
                 role=row["role"],
                 content=row["content"],
-                created_at=_utc(row["created_at"]),
+                created_at=as_utc(row["created_at"]),
                 citations=json.loads(row["citations"] or "[]"),
                 refusal=json.loads(row["refusal"]) if row["refusal"] else None,
                 intent=row["intent"],

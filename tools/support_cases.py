@@ -13,11 +13,12 @@ deleting a conversation must not give its tokens back to the quota.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from core.sql import as_utc
 from core.support import CaseComment, CaseOwner, CaseRecord, DisclosureState, SnapshotMessage
 
 _metadata = sa.MetaData()
@@ -74,9 +75,7 @@ turn_usage = sa.Table(
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return None if value is None else as_utc(value)
 
 
 class SupportStore:

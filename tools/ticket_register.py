@@ -15,6 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.sql import as_utc
+
 from tools.drafting import related_entities_line
 
 AI_RESOLVED_CONFIDENCE = 0.7
@@ -72,14 +74,10 @@ def ai_response_text(answer_draft: dict[str, Any], related_entities: list[dict[s
     return f"{text}\n\n{line}" if line else text
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 def _row(row: Any) -> RegisteredTicket:
     values = row._asdict()
-    values["created_at"] = _utc(values["created_at"])
-    values["updated_at"] = _utc(values["updated_at"])
+    values["created_at"] = as_utc(values["created_at"])
+    values["updated_at"] = as_utc(values["updated_at"])
     return RegisteredTicket(**values)
 
 
@@ -146,9 +144,9 @@ class TicketRegister:
         if category:
             conditions.append(sa.func.lower(ticket_register.c.category) == category.lower())
         if created_from:
-            conditions.append(ticket_register.c.created_at >= _utc(created_from))
+            conditions.append(ticket_register.c.created_at >= as_utc(created_from))
         if created_to:
-            conditions.append(ticket_register.c.created_at < _utc(created_to))
+            conditions.append(ticket_register.c.created_at < as_utc(created_to))
         with self._engine.connect() as connection:
             total = int(connection.execute(sa.select(sa.func.count()).select_from(ticket_register).where(*conditions)).scalar_one())
             rows = connection.execute(

@@ -7,26 +7,23 @@ activities). Totals are summed in SQL over the whole range; the listed records s
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 
 import sqlalchemy as sa
 
+from core.sql import as_utc
 from tools.llm.usage import _metadata, llm_usage
 
 GROUPS = ("day", "week", "month", "operation", "model")
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
 def _iso(value: datetime) -> str:
-    return _utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return as_utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _group_key(row: Any, by: str) -> str:
-    at = _utc(row.recorded_at)
+    at = as_utc(row.recorded_at)
     if by == "day":
         return at.date().isoformat()
     if by == "week":
@@ -47,9 +44,9 @@ class UsageReport:
     def _where(self, tenant_id: str, start: datetime | None, end: datetime | None) -> list[Any]:
         conditions: list[Any] = [llm_usage.c.tenant_id == tenant_id]
         if start is not None:
-            conditions.append(llm_usage.c.recorded_at >= _utc(start))
+            conditions.append(llm_usage.c.recorded_at >= as_utc(start))
         if end is not None:
-            conditions.append(llm_usage.c.recorded_at < _utc(end))
+            conditions.append(llm_usage.c.recorded_at < as_utc(end))
         return conditions
 
     def report(self, tenant_id: str, start: datetime | None, end: datetime | None, *, limit: int = 1000, group_by: str | None = None) -> dict[str, Any]:
@@ -89,7 +86,7 @@ class UsageReport:
         """Procedure calls (distinct runs) of these operations since ``since``: the AI usage counter."""
         c = llm_usage.c
         query = sa.select(sa.func.count(sa.distinct(c.workflow_id))).where(
-            c.tenant_id == tenant_id, c.recorded_at >= _utc(since), c.operation.in_(sorted(operations))
+            c.tenant_id == tenant_id, c.recorded_at >= as_utc(since), c.operation.in_(sorted(operations))
         )
         with self._engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
@@ -108,7 +105,7 @@ def _groups(rows: list[Any], by: str) -> list[dict[str, Any]]:
 
 
 def month_start(now: datetime) -> datetime:
-    return _utc(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return as_utc(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def next_month_start(now: datetime) -> datetime:

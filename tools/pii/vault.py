@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.errors import NotFoundError
+from core.sql import as_utc
 
 _metadata = sa.MetaData()
 redaction_mappings = sa.Table(
@@ -68,13 +69,11 @@ class MappingVault:
                     redaction_mappings.c.mapping_id == mapping_id, redaction_mappings.c.tenant_id == tenant_id
                 )
             ).first()
-        if row is None or _aware(row.expires_at) < datetime.now(timezone.utc) or row.key_id not in self._ciphers:
+        if row is None or as_utc(row.expires_at) < datetime.now(timezone.utc) or row.key_id not in self._ciphers:
             raise MappingNotFoundError(f"No redaction mapping {mapping_id!r} for this tenant (unknown or expired).")
         sealed: bytes = row.ciphertext
         plain = self._ciphers[row.key_id].decrypt(sealed[:12], sealed[12:], f"{tenant_id}/{mapping_id}".encode())
         return json.loads(plain)
 
 
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands back naive datetimes even for timezone-aware columns."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
