@@ -16,7 +16,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from core.sql import as_utc
-
 from tools.drafting import related_entities_line
 
 AI_RESOLVED_CONFIDENCE = 0.7
